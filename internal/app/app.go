@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse-dev/gatehouse/internal/clientsecret"
+	"github.com/gatehouse-dev/gatehouse/internal/config"
+	"github.com/gatehouse-dev/gatehouse/internal/keys"
+	"github.com/gatehouse-dev/gatehouse/internal/oauth"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+)
+
+// App is a running Gatehouse minus its listener.
+type App struct {
+	Handler http.Handler
+	Store   *sqlstore.Store
+	Keys    *keys.Manager
+	Hasher  *clientsecret.Hasher
+	Log     *slog.Logger
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }
+
+// OpenStore connects to the configured database.
+func OpenStore(cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
+	return sqlstore.Open(cfg.DSN, sqlstore.Options{
+		MaxOpenConns:    cfg.Database.MaxOpenConns,
+		MaxIdleConns:    cfg.Database.MaxIdleConns,
+		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
+		Logger:          log,
+	})
+}
+
+// NewKeyManager builds the key manager over st.
+func NewKeyManager(cfg *config.Config, st *sqlstore.Store) (*keys.Manager, error) {
+	sealer, err := keys.NewSealer([]byte(cfg.Secret))
+	if err != nil {
+		return nil, err
+	}
+	return &keys.Manager{
+		Store:        st,
+		Sealer:       sealer,
+		PublishAhead: cfg.Keys.PublishAhead,
+		// Everything a key signs expires within the longest access token
+		// lifetime; a day of slack covers clock skew and ID tokens.
+		Retention: config.MaxAccessTokenLifetime + 24*time.Hour,
+		Refresh:   cfg.Keys.Refresh,
+	}, nil
+}
+
+// New builds the application on an open, migrated store.
+func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.Logger) (*App, error) {
+	if err := st.CheckSchema(ctx); err != nil {
+		return nil, err
+	}
+	hasher, err := clientsecret.NewHasher([]byte(cfg.Secret))
+	if err != nil {
+		return nil, err
+	}
+	km, err := NewKeyManager(cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	if err := km.Ensure(ctx, keys.RS256, keys.ES256); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	hmacSecret, err := deriveHMACSecret([]byte(cfg.Secret))
+	if err != nil {
+		return nil, err
+	}
+	issuer := cfg.IssuerURL().String()
+	provider, err := oauth.New(st, km, oauth.Options{
+		Issuer:               issuer,
+		AccessTokenLifetime:  cfg.Tokens.AccessTokenLifetime,
+		AccessTokenAlgorithm: cfg.Tokens.AccessTokenAlgorithm,
+		HMACSecret:           hmacSecret,
+		SecretHasher:         hasher,
+		Logger:               log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	engine.HandleMethodNotAllowed = true
+	engine.Use(
+		requestLog(log),
+		recoverPanic(log),
+		limitBody(maxBodyBytes),
+		requestTimeout(cfg.HTTP.RequestTimeout),
+	)
+	health{db: st}.Register(engine)
+	provider.Register(engine)
+	engine.NoRoute(func(c *gin.Context) {
+		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "message": "no such route"})
+	})
+	engine.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route"})
+	})
+
+	return &App{Handler: engine, Store: st, Keys: km, Hasher: hasher, Log: log}, nil
+}
+
+var errNoSecret = errors.New("server secret missing")

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-dev/gatehouse/internal/app"
+)
+
+func newServeCmd(env *Env) *cobra.Command {
+	var migrate bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd, env)
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg, env.Stderr)
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+
+			st, err := openStore(ctx, cfg, log, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if migrate || cfg.Dev {
+				applied, err := st.MigrateUp(ctx)
+				if err != nil {
+					return err
+				}
+				if len(applied) > 0 {
+					log.Info("schema migrated", "applied", applied)
+				}
+			}
+			a, err := app.New(ctx, cfg, st, log)
+			if err != nil {
+				return err
+			}
+			if err := app.Bootstrap(ctx, a, cfg, env.Stderr); err != nil {
+				return err
+			}
+
+			ln, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			}
+			srv := &http.Server{
+				Handler:           a.Handler,
+				ReadHeaderTimeout: 10 * time.Second,
+				ReadTimeout:       cfg.HTTP.RequestTimeout,
+				WriteTimeout:      cfg.HTTP.RequestTimeout + 5*time.Second,
+				IdleTimeout:       2 * time.Minute,
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			log.Info("gatehouse serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "version", Version, "database", st.Dialect())
+			if env.Ready != nil {
+				env.Ready(ln.Addr().String())
+			}
+
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+			}
+			// Stop accepting, let in-flight requests finish within the grace.
+			log.Info("shutting down", "grace", cfg.HTTP.ShutdownGrace.String())
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownGrace)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			log.Info("stopped")
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before serving")
+	return cmd
+}

@@ -1,0 +1,188 @@
+// Package config owns Gatehouse's settings: one typed Config, its defaults,
+// loading from a YAML file, GATEHOUSE_* environment variables and flags (in
+// that order of precedence, lowest first), and validation that names the
+// offending key. configs/gatehouse.yaml documents every key.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting. The koanf tag is the key in the file; the
+// environment variable is GATEHOUSE_ plus the key upper-cased with dots and
+// dashes as underscores; the flag is --key with underscores as dashes.
+type Config struct {
+	Dev    bool   `koanf:"dev" help:"development mode: SQLite file, http issuer allowed, generated secret and admin password"`
+	Issuer string `koanf:"issuer" help:"public base URL of this server; https outside --dev"`
+	Addr   string `koanf:"addr" help:"listen address"`
+	DSN    string `koanf:"dsn" help:"database: postgres://… or sqlite://PATH"`
+	Secret string `koanf:"secret" help:"server secret (≥ 32 bytes); seals private keys and keys client-secret hashes"`
+
+	BootstrapAdminPassword string `koanf:"bootstrap_admin_password" help:"password of user admin, created on first start (--dev: random, printed once)"`
+
+	Database Database `koanf:"database"`
+	Tokens   Tokens   `koanf:"tokens"`
+	Keys     Keys     `koanf:"keys"`
+	Log      Log      `koanf:"log"`
+	HTTP     HTTP     `koanf:"http"`
+}
+
+// Database tunes the connection pool.
+type Database struct {
+	MaxOpenConns    int           `koanf:"max_open_conns" help:"most open connections"`
+	MaxIdleConns    int           `koanf:"max_idle_conns" help:"most idle connections kept"`
+	ConnMaxLifetime time.Duration `koanf:"conn_max_lifetime" help:"recycle connections after this long"`
+}
+
+// Tokens sets token lifetimes and algorithms.
+type Tokens struct {
+	AccessTokenLifetime  time.Duration `koanf:"access_token_lifetime" help:"default access token lifetime (60s … 72h)"`
+	AccessTokenAlgorithm string        `koanf:"access_token_algorithm" help:"access token signature: ES256 or RS256"`
+}
+
+// Keys sets signing-key rotation.
+type Keys struct {
+	PublishAhead time.Duration `koanf:"publish_ahead" help:"a rotated-in key is published this long before it signs"`
+	Refresh      time.Duration `koanf:"refresh" help:"how often each replica reloads keys from the database"`
+}
+
+// Log sets logging.
+type Log struct {
+	Level  string `koanf:"level" help:"debug, info, warn or error"`
+	Format string `koanf:"format" help:"json or text (default: text with --dev, json otherwise)"`
+}
+
+// HTTP sets server timeouts.
+type HTTP struct {
+	ShutdownGrace  time.Duration `koanf:"shutdown_grace" help:"on SIGTERM, how long in-flight requests may take to finish"`
+	RequestTimeout time.Duration `koanf:"request_timeout" help:"longest time one request may take"`
+}
+
+// Defaults is the configuration with no file, environment or flag.
+func Defaults() Config {
+	return Config{
+		Issuer: "http://localhost:8080",
+		Addr:   ":8080",
+		DSN:    "sqlite://gatehouse.db",
+		Database: Database{
+			MaxOpenConns:    20,
+			MaxIdleConns:    20,
+			ConnMaxLifetime: 30 * time.Minute,
+		},
+		Tokens: Tokens{
+			AccessTokenLifetime:  time.Hour,
+			AccessTokenAlgorithm: "ES256",
+		},
+		Keys: Keys{
+			PublishAhead: time.Hour,
+			Refresh:      10 * time.Second,
+		},
+		Log:  Log{Level: "info"},
+		HTTP: HTTP{ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
+	}
+}
+
+// Limits from SPEC §2 and §4.
+const (
+	MinAccessTokenLifetime = 60 * time.Second
+	MaxAccessTokenLifetime = 72 * time.Hour
+	MinSecretLength        = 32
+)
+
+// KeyError is a validation failure tied to one configuration key.
+type KeyError struct {
+	Key string
+	Msg string
+}
+
+func (e *KeyError) Error() string { return fmt.Sprintf("config: %s: %s", e.Key, e.Msg) }
+
+// Validate checks every value and returns the first problem, naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &KeyError{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+
+	u, err := url.Parse(c.Issuer)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		bad("issuer", "must be an absolute http(s) URL, got %q", c.Issuer)
+	case u.RawQuery != "" || u.Fragment != "":
+		bad("issuer", "must not have a query or fragment")
+	case u.Scheme != "https" && !c.Dev:
+		bad("issuer", "must be https outside --dev, got %q", c.Issuer)
+	}
+	if c.Addr == "" {
+		bad("addr", "must not be empty")
+	}
+	if !strings.HasPrefix(c.DSN, "postgres://") && !strings.HasPrefix(c.DSN, "postgresql://") &&
+		!(strings.HasPrefix(c.DSN, "sqlite://") && len(c.DSN) > len("sqlite://")) {
+		bad("dsn", "must be postgres://… or sqlite://PATH")
+	}
+	if !c.Dev && len(c.Secret) < MinSecretLength {
+		bad("secret", "must be at least %d bytes outside --dev (set GATEHOUSE_SECRET)", MinSecretLength)
+	}
+	if c.Dev && c.Secret != "" && len(c.Secret) < MinSecretLength {
+		bad("secret", "must be at least %d bytes", MinSecretLength)
+	}
+	if c.Database.MaxOpenConns < 1 {
+		bad("database.max_open_conns", "must be at least 1")
+	}
+	if c.Database.MaxIdleConns < 0 {
+		bad("database.max_idle_conns", "must not be negative")
+	}
+	if c.Database.ConnMaxLifetime < 0 {
+		bad("database.conn_max_lifetime", "must not be negative")
+	}
+	if l := c.Tokens.AccessTokenLifetime; l < MinAccessTokenLifetime || l > MaxAccessTokenLifetime {
+		bad("tokens.access_token_lifetime", "must be between %s and %s, got %s", MinAccessTokenLifetime, MaxAccessTokenLifetime, l)
+	}
+	if a := c.Tokens.AccessTokenAlgorithm; a != "ES256" && a != "RS256" {
+		bad("tokens.access_token_algorithm", "must be ES256 or RS256, got %q", a)
+	}
+	if c.Keys.PublishAhead < 0 {
+		bad("keys.publish_ahead", "must not be negative")
+	}
+	if c.Keys.Refresh < time.Second {
+		bad("keys.refresh", "must be at least 1s")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "", "json", "text":
+	default:
+		bad("log.format", "must be json or text, got %q", c.Log.Format)
+	}
+	if c.HTTP.ShutdownGrace < 0 {
+		bad("http.shutdown_grace", "must not be negative")
+	}
+	if c.HTTP.RequestTimeout < time.Second {
+		bad("http.request_timeout", "must be at least 1s")
+	}
+	return errors.Join(errs...)
+}
+
+// IssuerURL is the parsed issuer; Validate guarantees it parses.
+func (c *Config) IssuerURL() *url.URL {
+	u, _ := url.Parse(strings.TrimSuffix(c.Issuer, "/"))
+	return u
+}
+
+// LogFormat resolves the default format.
+func (c *Config) LogFormat() string {
+	if c.Log.Format != "" {
+		return c.Log.Format
+	}
+	if c.Dev {
+		return "text"
+	}
+	return "json"
+}

@@ -1,0 +1,105 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ory/fosite"
+)
+
+// Register mounts the protocol endpoints.
+func (p *Provider) Register(r gin.IRouter) {
+	r.POST("/oauth2/token", p.token)
+	r.POST("/oauth2/introspect", p.introspect)
+	r.POST("/oauth2/revoke", p.revoke)
+	r.GET("/.well-known/openid-configuration", p.discovery)
+	r.GET("/.well-known/oauth-authorization-server", p.discovery)
+	r.GET("/.well-known/jwks.json", p.jwks)
+}
+
+// token issues tokens (RFC 6749 §3.2).
+func (p *Provider) token(c *gin.Context) {
+	ctx := c.Request.Context()
+	session := NewSession()
+	ar, err := p.oauth2.NewAccessRequest(ctx, c.Request, session)
+	if err != nil {
+		p.logProtocolError(c, "token request refused", err)
+		p.oauth2.WriteAccessError(ctx, c.Writer, ar, err)
+		return
+	}
+	if ar.GetGrantTypes().ExactOne("client_credentials") {
+		client := ar.GetClient()
+		session.Subject = client.GetID()
+		session.ClientID = client.GetID()
+		// No scope asked for: grant every scope the client holds.
+		scopes := ar.GetRequestedScopes()
+		if len(scopes) == 0 {
+			scopes = client.GetScopes()
+		}
+		for _, s := range scopes {
+			ar.GrantScope(s)
+		}
+		for _, a := range ar.GetRequestedAudience() {
+			ar.GrantAudience(a)
+		}
+		if len(ar.GetGrantedAudience()) == 0 {
+			ar.GrantAudience(client.GetID())
+		}
+	}
+	resp, err := p.oauth2.NewAccessResponse(ctx, ar)
+	if err != nil {
+		p.logProtocolError(c, "token response failed", err)
+		p.oauth2.WriteAccessError(ctx, c.Writer, ar, err)
+		return
+	}
+	p.oauth2.WriteAccessResponse(ctx, c.Writer, ar, resp)
+}
+
+// introspect answers RFC 7662; the caller authenticates as a client.
+func (p *Provider) introspect(c *gin.Context) {
+	ctx := c.Request.Context()
+	ir, err := p.oauth2.NewIntrospectionRequest(ctx, c.Request, NewSession())
+	if err != nil {
+		p.logProtocolError(c, "introspection", err)
+		p.oauth2.WriteIntrospectionError(ctx, c.Writer, err)
+		return
+	}
+	p.oauth2.WriteIntrospectionResponse(ctx, c.Writer, ir)
+}
+
+// revoke answers RFC 7009 inside one transaction: fosite does not open one
+// for revocation itself (FOSITE-NOTES §4), and a failed write must never be
+// reported as success (§9).
+func (p *Provider) revoke(c *gin.Context) {
+	ctx, err := p.store.BeginTX(c.Request.Context())
+	if err != nil {
+		p.log.ErrorContext(c.Request.Context(), "revocation: begin transaction", "error", err)
+		p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, fosite.ErrTemporarilyUnavailable)
+		return
+	}
+	err = p.oauth2.NewRevocationRequest(ctx, c.Request)
+	if err != nil {
+		_ = p.store.Rollback(ctx)
+		p.logProtocolError(c, "revocation refused", err)
+	} else if cerr := p.store.Commit(ctx); cerr != nil {
+		p.log.ErrorContext(ctx, "revocation: commit", "error", cerr)
+		err = fosite.ErrTemporarilyUnavailable
+	}
+	p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, err)
+}
+
+// logProtocolError records why fosite refused a request. Only the error
+// name, hint and debug text are logged: none of them carries a credential.
+func (p *Provider) logProtocolError(c *gin.Context, msg string, err error) {
+	var rfc *fosite.RFC6749Error
+	if !errors.As(fosite.ErrorToRFC6749Error(err), &rfc) {
+		return
+	}
+	level := p.log.InfoContext
+	if rfc.CodeField >= http.StatusInternalServerError {
+		level = p.log.ErrorContext
+	}
+	level(c.Request.Context(), msg,
+		"error", rfc.ErrorField, "hint", rfc.HintField, "debug", rfc.DebugField, "status", rfc.CodeField)
+}
