@@ -3,6 +3,7 @@ package oauth
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ory/fosite"
@@ -22,6 +23,11 @@ func (p *Provider) Register(r gin.IRouter) {
 func (p *Provider) token(c *gin.Context) {
 	ctx := c.Request.Context()
 	session := NewSession()
+	if err := p.precheckToken(c.Request); err != nil {
+		p.logProtocolError(c, "token request refused", err)
+		p.oauth2.WriteAccessError(ctx, c.Writer, fosite.NewAccessRequest(session), err)
+		return
+	}
 	ar, err := p.oauth2.NewAccessRequest(ctx, c.Request, session)
 	if err != nil {
 		p.logProtocolError(c, "token request refused", err)
@@ -54,6 +60,22 @@ func (p *Provider) token(c *gin.Context) {
 		return
 	}
 	p.oauth2.WriteAccessResponse(ctx, c.Writer, ar, resp)
+}
+
+// precheckToken gives the RFC 6749 §5.2 answers where fosite is vaguer:
+// an unknown grant type is unsupported_grant_type (fosite: invalid_request)
+// and a request with no client authentication at all is invalid_client.
+func (p *Provider) precheckToken(r *http.Request) error {
+	if r.Method != http.MethodPost || r.ParseForm() != nil {
+		return nil // fosite words these itself
+	}
+	if gt := r.PostForm.Get("grant_type"); gt != "" && !slices.Contains(p.grantTypes, gt) {
+		return fosite.ErrUnsupportedGrantType.WithHintf("Grant type %q is not offered by this server.", gt)
+	}
+	if _, _, basic := r.BasicAuth(); !basic && r.PostForm.Get("client_id") == "" {
+		return fosite.ErrInvalidClient.WithHint("The request includes no client authentication.")
+	}
+	return nil
 }
 
 // introspect answers RFC 7662; the caller authenticates as a client.

@@ -43,7 +43,9 @@ type Provider struct {
 	keys      *keys.Manager
 	issuer    string
 	accessAlg string
-	log       *slog.Logger
+	// grantTypes are the grants the composed handlers serve.
+	grantTypes []string
+	log        *slog.Logger
 }
 
 // New composes fosite with exactly the handlers Gatehouse offers — never
@@ -86,7 +88,8 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Provider{oauth2: provider, store: st, keys: km, issuer: opts.Issuer, accessAlg: opts.AccessTokenAlgorithm, log: log}, nil
+	return &Provider{oauth2: provider, store: st, keys: km, issuer: opts.Issuer, accessAlg: opts.AccessTokenAlgorithm,
+		grantTypes: []string{"client_credentials"}, log: log}, nil
 }
 
 // scopeGuard refuses token requests from clients that may request nothing:
