@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,7 +25,12 @@ type App struct {
 	Keys    *keys.Manager
 	Hasher  *clientsecret.Hasher
 	Log     *slog.Logger
+
+	draining atomic.Bool
 }
+
+// Drain makes readiness answer 503 from now on, ahead of shutdown.
+func (a *App) Drain() { a.draining.Store(true) }
 
 // Close releases the database.
 func (a *App) Close() error { return a.Store.Close() }
@@ -92,13 +98,15 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
+	a := &App{Store: st, Keys: km, Hasher: hasher, Log: log}
 	engine.Use(
 		requestLog(log),
+		closeWhileDraining(&a.draining),
 		recoverPanic(log),
 		limitBody(maxBodyBytes),
 		requestTimeout(cfg.HTTP.RequestTimeout),
 	)
-	health{db: st}.Register(engine)
+	health{db: st, draining: &a.draining}.Register(engine)
 	provider.Register(engine)
 	engine.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "message": "no such route"})
@@ -107,7 +115,8 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route"})
 	})
 
-	return &App{Handler: engine, Store: st, Keys: km, Hasher: hasher, Log: log}, nil
+	a.Handler = engine
+	return a, nil
 }
 
 var errNoSecret = errors.New("server secret missing")

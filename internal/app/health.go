@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,7 +15,8 @@ import (
 // every call, so it turns 503 as soon as the database goes away and back to
 // 200 by itself when it returns (the pool reconnects).
 type health struct {
-	db store.Pinger
+	db       store.Pinger
+	draining *atomic.Bool
 }
 
 func (h health) Register(r gin.IRouter) {
@@ -27,6 +29,10 @@ func (h health) alive(c *gin.Context) {
 }
 
 func (h health) ready(c *gin.Context) {
+	if h.draining.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "draining"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.db.Ping(ctx); err != nil {

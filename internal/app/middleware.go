@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -59,6 +60,19 @@ func requestLog(log *slog.Logger) gin.HandlerFunc {
 			slog.Int("bytes", c.Writer.Size()),
 			slog.String("remote", c.ClientIP()),
 		)
+	}
+}
+
+// closeWhileDraining asks clients to drop their keep-alive connection with
+// each response once shutdown has begun. Closing idle connections from the
+// server side instead (SetKeepAlivesEnabled(false)) races with clients that
+// are just sending on them, and they see a reset.
+func closeWhileDraining(draining *atomic.Bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if draining.Load() {
+			c.Header("Connection", "close")
+		}
+		c.Next()
 	}
 }
 

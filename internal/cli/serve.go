@@ -75,8 +75,13 @@ func newServeCmd(env *Env) *cobra.Command {
 				return err
 			case <-ctx.Done():
 			}
-			// Stop accepting, let in-flight requests finish within the grace.
-			log.Info("shutting down", "grace", cfg.HTTP.ShutdownGrace.String())
+			// Drain: readiness turns 503 so load balancers stop sending, and
+			// responses carry Connection: close so clients leave their
+			// keep-alive connections instead of racing the close. Then stop
+			// accepting and let in-flight requests finish within the grace.
+			log.Info("draining", "delay", cfg.HTTP.DrainDelay.String(), "grace", cfg.HTTP.ShutdownGrace.String())
+			a.Drain()
+			time.Sleep(cfg.HTTP.DrainDelay)
 			sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownGrace)
 			defer cancel()
 			if err := srv.Shutdown(sctx); err != nil {

@@ -58,6 +58,7 @@ type Log struct {
 
 // HTTP sets server timeouts.
 type HTTP struct {
+	DrainDelay     time.Duration `koanf:"drain_delay" help:"on SIGTERM, keep accepting this long (readiness 503, responses close their connection) before closing the listener"`
 	ShutdownGrace  time.Duration `koanf:"shutdown_grace" help:"on SIGTERM, how long in-flight requests may take to finish"`
 	RequestTimeout time.Duration `koanf:"request_timeout" help:"longest time one request may take"`
 }
@@ -82,7 +83,7 @@ func Defaults() Config {
 			Refresh:      10 * time.Second,
 		},
 		Log:  Log{Level: "info"},
-		HTTP: HTTP{ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
+		HTTP: HTTP{DrainDelay: 2 * time.Second, ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
 	}
 }
 
@@ -160,6 +161,9 @@ func (c *Config) Validate() error {
 	case "", "json", "text":
 	default:
 		bad("log.format", "must be json or text, got %q", c.Log.Format)
+	}
+	if c.HTTP.DrainDelay < 0 {
+		bad("http.drain_delay", "must not be negative")
 	}
 	if c.HTTP.ShutdownGrace < 0 {
 		bad("http.shutdown_grace", "must not be negative")

@@ -69,9 +69,19 @@ func (p *Provider) precheckToken(r *http.Request) error {
 	if r.Method != http.MethodPost || r.ParseForm() != nil {
 		return nil // fosite words these itself
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != "" && !slices.Contains(p.grantTypes, gt) {
+	gt := r.PostForm.Get("grant_type")
+	if gt == "" {
+		return nil // fosite: invalid_request
+	}
+	if !slices.Contains(p.grantTypes, gt) {
 		return fosite.ErrUnsupportedGrantType.WithHintf("Grant type %q is not offered by this server.", gt)
 	}
+	return requireClientAuth(r)
+}
+
+// requireClientAuth answers invalid_client (RFC 6749 §5.2, RFC 7009 §2.2.1)
+// when a request carries no client authentication at all.
+func requireClientAuth(r *http.Request) error {
 	if _, _, basic := r.BasicAuth(); !basic && r.PostForm.Get("client_id") == "" {
 		return fosite.ErrInvalidClient.WithHint("The request includes no client authentication.")
 	}
@@ -94,6 +104,12 @@ func (p *Provider) introspect(c *gin.Context) {
 // for revocation itself (FOSITE-NOTES §4), and a failed write must never be
 // reported as success (§9).
 func (p *Provider) revoke(c *gin.Context) {
+	if c.Request.ParseForm() == nil {
+		if err := requireClientAuth(c.Request); err != nil {
+			p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, err)
+			return
+		}
+	}
 	ctx, err := p.store.BeginTX(c.Request.Context())
 	if err != nil {
 		p.log.ErrorContext(c.Request.Context(), "revocation: begin transaction", "error", err)

@@ -1,0 +1,280 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/config"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+func testConfig(t *testing.T, dsn string) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(nil, []string{
+		"GATEHOUSE_DSN=" + dsn,
+		"GATEHOUSE_ISSUER=https://id.example.com",
+		"GATEHOUSE_SECRET=app-test-secret-0123456789abcdef-0123456789",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// newTestApp builds the app on a migrated database and serves it on loopback.
+func newTestApp(t *testing.T, dsn string) (*App, *httptest.Server) {
+	t.Helper()
+	cfg := testConfig(t, dsn)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := OpenStore(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(context.Background(), cfg, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	return a, srv
+}
+
+// TestDiscoveryGolden pins both metadata documents: they must list exactly
+// what is implemented. Run with -update after a deliberate change.
+func TestDiscoveryGolden(t *testing.T) {
+	_, srv := newTestApp(t, sqltest.SQLiteDSN(t))
+	for _, doc := range []string{"openid-configuration", "oauth-authorization-server"} {
+		t.Run(doc, func(t *testing.T) {
+			resp, err := http.Get(srv.URL + "/.well-known/" + doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+				t.Fatalf("status %d, CORS %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+			}
+			var v any
+			if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.MarshalIndent(v, "", "  ")
+			golden := filepath.Join("testdata", doc+".golden.json")
+			if *update {
+				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if strings.TrimSpace(string(want)) != string(got) {
+				t.Errorf("%s changed:\n%s\nwant:\n%s", doc, got, want)
+			}
+		})
+	}
+}
+
+// TestJWKSPublicOnly: the served set has every key, public parts only.
+func TestJWKSPublicOnly(t *testing.T) {
+	_, srv := newTestApp(t, sqltest.SQLiteDSN(t))
+	resp, err := http.Get(srv.URL + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	algs := map[string]bool{}
+	for _, k := range set.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("key %v has private member %q", k["kid"], private)
+			}
+		}
+		algs[k["alg"].(string)] = true
+	}
+	if !algs["RS256"] || !algs["ES256"] {
+		t.Errorf("algorithms served: %v", algs)
+	}
+}
+
+// TestBadInput: malformed and oversized requests get a clear 4xx.
+func TestBadInput(t *testing.T) {
+	_, srv := newTestApp(t, sqltest.SQLiteDSN(t))
+	big := strings.Repeat("a", 1<<20+1)
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   string
+		status int
+	}{
+		{"body over 1 MiB", "POST", "/oauth2/token", "grant_type=client_credentials&x=" + big, 413},
+		{"token by GET", "GET", "/oauth2/token", "", 405},
+		{"empty token body", "POST", "/oauth2/token", "", 400},
+		{"garbage body", "POST", "/oauth2/token", "%%%", 400},
+		{"introspect without auth", "POST", "/oauth2/introspect", "token=x", 401},
+		{"revoke without auth", "POST", "/oauth2/revoke", "token=x", 401},
+		{"unknown route", "GET", "/nope", "", 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			var v map[string]any
+			if json.Unmarshal(body, &v) != nil || v["error"] == nil {
+				t.Errorf("body is not a JSON error: %q", body)
+			}
+		})
+	}
+}
+
+// TestReadinessFollowsDatabase puts a TCP proxy between Gatehouse and
+// PostgreSQL, cuts it, and checks readiness turns 503 and comes back by
+// itself once the proxy listens again.
+func TestReadinessFollowsDatabase(t *testing.T) {
+	dsn := sqltest.PostgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr
+	a, srv := newTestApp(t, u.String())
+	_ = a
+
+	ready := func() int {
+		resp, err := http.Get(srv.URL + "/health/ready")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFor := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for ready() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("readiness never became %d", want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitFor(200)
+	p.cut()
+	waitFor(503)
+	if resp, err := http.Get(srv.URL + "/health/alive"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("liveness must not follow the database: %v %v", err, resp)
+	}
+	p.restore()
+	waitFor(200)
+}
+
+// proxy forwards TCP to a backend and can drop everything on demand.
+type proxy struct {
+	t       *testing.T
+	addr    string
+	backend string
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   []net.Conn
+}
+
+func newProxy(t *testing.T, backend string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{t: t, addr: ln.Addr().String(), backend: backend}
+	p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b, err := net.Dial("tcp", p.backend)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, b)
+			p.mu.Unlock()
+			go func() { io.Copy(b, c); b.Close() }()
+			go func() { io.Copy(c, b); c.Close() }()
+		}
+	}()
+}
+
+// cut closes the listener and every forwarded connection.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// restore listens again on the same address.
+func (p *proxy) restore() {
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", p.addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		p.t.Fatalf("proxy relisten: %v", err)
+	}
+	p.serve(ln)
+}
