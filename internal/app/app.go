@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
 	"github.com/gatehouse-dev/gatehouse/internal/oauth"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse-dev/gatehouse/web"
 )
 
 // App is a running Gatehouse minus its listener.
@@ -108,9 +109,15 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	)
 	health{db: st, draining: &a.draining}.Register(engine)
 	provider.Register(engine)
-	engine.NoRoute(func(c *gin.Context) {
-		c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "message": "no such route"})
-	})
+	tmpl, err := web.Templates()
+	if err != nil {
+		return nil, err
+	}
+	pg := &pages{tmpl: tmpl, brand: web.Brand{
+		ProductName: cfg.UI.ProductName, LogoURL: cfg.UI.LogoURL, AccentColor: cfg.UI.AccentColor,
+	}}
+	engine.StaticFS("/static", http.FS(web.Static()))
+	engine.NoRoute(pg.notFound)
 	engine.NoMethod(func(c *gin.Context) {
 		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route"})
 	})

@@ -278,3 +278,30 @@ func (p *proxy) restore() {
 	}
 	p.serve(ln)
 }
+
+// TestHTMLPages: browsers get a branded page with the anti-framing headers.
+func TestHTMLPages(t *testing.T) {
+	_, srv := newTestApp(t, sqltest.SQLiteDSN(t))
+	req, _ := http.NewRequest("GET", srv.URL+"/no/such/page", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "Page not found") || !strings.Contains(string(body), "Gatehouse") {
+		t.Errorf("status %d body %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Content-Security-Policy") != "frame-ancestors 'none'" {
+		t.Errorf("headers %v", resp.Header)
+	}
+	if strings.Contains(string(body), "<script") {
+		t.Errorf("inline script in page")
+	}
+	css, err := http.Get(srv.URL + "/static/gatehouse.css")
+	if err != nil || css.StatusCode != 200 {
+		t.Fatalf("stylesheet: %v %v", err, css)
+	}
+	css.Body.Close()
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -29,6 +30,14 @@ type Config struct {
 	Keys     Keys     `koanf:"keys"`
 	Log      Log      `koanf:"log"`
 	HTTP     HTTP     `koanf:"http"`
+	UI       UI       `koanf:"ui"`
+}
+
+// UI brands the HTML pages.
+type UI struct {
+	ProductName string `koanf:"product_name" help:"product name shown on every page"`
+	LogoURL     string `koanf:"logo_url" help:"logo image URL shown on every page (empty: none)"`
+	AccentColor string `koanf:"accent_color" help:"accent colour, a CSS hex colour such as #2952cc"`
 }
 
 // Database tunes the connection pool.
@@ -83,6 +92,7 @@ func Defaults() Config {
 			Refresh:      10 * time.Second,
 		},
 		Log:  Log{Level: "info"},
+		UI:   UI{ProductName: "Gatehouse", AccentColor: "#2952cc"},
 		HTTP: HTTP{DrainDelay: 2 * time.Second, ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
 	}
 }
@@ -171,8 +181,21 @@ func (c *Config) Validate() error {
 	if c.HTTP.RequestTimeout < time.Second {
 		bad("http.request_timeout", "must be at least 1s")
 	}
+	if strings.TrimSpace(c.UI.ProductName) == "" {
+		bad("ui.product_name", "must not be empty")
+	}
+	if c.UI.AccentColor != "" && !hexColor.MatchString(c.UI.AccentColor) {
+		bad("ui.accent_color", "must be a hex colour like #2952cc, got %q", c.UI.AccentColor)
+	}
+	if c.UI.LogoURL != "" {
+		if u, err := url.Parse(c.UI.LogoURL); err != nil || (u.Scheme != "https" && u.Scheme != "http" && !strings.HasPrefix(c.UI.LogoURL, "/")) {
+			bad("ui.logo_url", "must be an http(s) URL or an absolute path")
+		}
+	}
 	return errors.Join(errs...)
 }
+
+var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
 // IssuerURL is the parsed issuer; Validate guarantees it parses.
 func (c *Config) IssuerURL() *url.URL {
