@@ -38,12 +38,17 @@ func (a *App) Close() error { return a.Store.Close() }
 
 // OpenStore connects to the configured database.
 func OpenStore(cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
-	return sqlstore.Open(cfg.DSN, sqlstore.Options{
+	st, err := sqlstore.Open(cfg.DSN, sqlstore.Options{
 		MaxOpenConns:    cfg.Database.MaxOpenConns,
 		MaxIdleConns:    cfg.Database.MaxIdleConns,
 		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
 		Logger:          log,
 	})
+	if err != nil {
+		return nil, err
+	}
+	st.ClientDomain = cfg.ClientDomain()
+	return st, nil
 }
 
 // NewKeyManager builds the key manager over st.

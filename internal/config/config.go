@@ -203,6 +203,11 @@ func (c *Config) IssuerURL() *url.URL {
 	return u
 }
 
+// ClientDomain is the domain of client usernames: "clients." + issuer host.
+func (c *Config) ClientDomain() string {
+	return "clients." + c.IssuerURL().Hostname()
+}
+
 // LogFormat resolves the default format.
 func (c *Config) LogFormat() string {
 	if c.Log.Format != "" {

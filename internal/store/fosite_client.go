@@ -13,6 +13,7 @@ type OAuthClient struct {
 	*Client
 	secretHash []byte
 	rotated    [][]byte
+	effective  []string
 	// DefaultAccessTokenLifetime applies when the client sets none.
 	DefaultAccessTokenLifetime time.Duration
 }
@@ -25,7 +26,7 @@ var (
 
 // NewOAuthClient prepares c for fosite as of now.
 func NewOAuthClient(c *Client, now time.Time) *OAuthClient {
-	oc := &OAuthClient{Client: c}
+	oc := &OAuthClient{Client: c, effective: c.EffectiveScopes()}
 	if c.SecretHash != "" && !c.SecretExpired(now) {
 		oc.secretHash = []byte(c.SecretHash)
 	}
@@ -41,7 +42,7 @@ func (c *OAuthClient) GetID() string                 { return c.ID }
 func (c *OAuthClient) GetHashedSecret() []byte       { return c.secretHash }
 func (c *OAuthClient) GetRotatedHashes() [][]byte    { return c.rotated }
 func (c *OAuthClient) GetRedirectURIs() []string     { return c.RedirectURIs }
-func (c *OAuthClient) GetScopes() fosite.Arguments   { return c.Scopes }
+func (c *OAuthClient) GetScopes() fosite.Arguments   { return c.effective }
 func (c *OAuthClient) IsPublic() bool                { return c.Type == ClientTypeWeb && c.Public }
 func (c *OAuthClient) GetAudience() fosite.Arguments { return fosite.Arguments{c.ID} }
 

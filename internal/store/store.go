@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -52,7 +53,27 @@ type Client struct {
 	UpdatedAt       time.Time
 	SecretCreatedAt time.Time
 	LastUsedAt      time.Time
+
+	// Roles and RoleScopes are read-only: the roles the client's username
+	// belongs to and the scopes they grant, filled in by the store.
+	Roles      []string
+	RoleScopes []string
 }
+
+// EffectiveScopes are the client's own scopes plus its roles' (SPEC §4).
+func (c *Client) EffectiveScopes() []string {
+	out := append([]string{}, c.Scopes...)
+	for _, s := range c.RoleScopes {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ClientUsername is a client's identity for roles: <client_id>@<domain>,
+// where domain is "clients." + the issuer's host.
+func ClientUsername(clientID, domain string) string { return clientID + "@" + domain }
 
 // RotatedSecret is a secret hash that still authenticates until ExpiresAt.
 type RotatedSecret struct {

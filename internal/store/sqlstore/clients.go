@@ -89,7 +89,25 @@ func (s *Store) FindClient(ctx context.Context, id string) (*store.Client, error
 	if err := s.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return nil, fmt.Errorf("find client %q: %w", id, mapErr(err))
 	}
-	return row.toClient(), nil
+	c := row.toClient()
+	if err := s.fillRoles(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// fillRoles sets the read-only Roles and RoleScopes of c.
+func (s *Store) fillRoles(ctx context.Context, c *store.Client) error {
+	roles, err := s.RolesOf(ctx, store.ClientUsername(c.ID, s.ClientDomain))
+	if err != nil {
+		return err
+	}
+	c.Roles, c.RoleScopes = []string{}, []string{}
+	for _, r := range roles {
+		c.Roles = append(c.Roles, r.Name)
+		c.RoleScopes = append(c.RoleScopes, r.Scopes...)
+	}
+	return nil
 }
 
 // UpdateClient is read-modify-write in one transaction; update must not
@@ -128,6 +146,9 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("delete client %q: %w", id, store.ErrNotFound)
 		}
+		if err := s.RemoveMemberships(ctx, store.ClientUsername(id, s.ClientDomain)); err != nil {
+			return fmt.Errorf("delete client %q memberships: %w", id, err)
+		}
 		for _, t := range []string{tableAccessTokens, tableRefreshTokens} {
 			if err := s.conn(ctx).Table(t).Where("client_id = ?", id).Delete(&requestRow{}).Error; err != nil {
 				return fmt.Errorf("delete client %q tokens: %w", id, mapErr(err))
@@ -158,6 +179,9 @@ func (s *Store) ListClients(ctx context.Context, f store.ClientFilter) ([]store.
 	out := make([]store.Client, len(rows))
 	for i := range rows {
 		out[i] = *rows[i].toClient()
+		if err := s.fillRoles(ctx, &out[i]); err != nil {
+			return nil, 0, err
+		}
 	}
 	return out, int(total), nil
 }

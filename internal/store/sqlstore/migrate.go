@@ -71,9 +71,28 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at TIMESTAMP NOT NULL
 )`
 
+// migrationLock is the PostgreSQL advisory lock that serializes schema changes.
+const migrationLock = `SELECT pg_advisory_xact_lock(7241001)`
+
+// createMigrationsTableOnce creates the bookkeeping table. On PostgreSQL two
+// concurrent CREATE TABLE IF NOT EXISTS can both miss the table and one then
+// fails on pg_type's unique index (23505), so replicas starting together on
+// a fresh database crashed; the advisory lock makes them take turns.
+func (s *Store) createMigrationsTableOnce(ctx context.Context) error {
+	if s.dialect != Postgres {
+		return s.db.WithContext(ctx).Exec(createMigrationsTable).Error
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(migrationLock).Error; err != nil {
+			return err
+		}
+		return tx.Exec(createMigrationsTable).Error
+	})
+}
+
 // SchemaVersion is the newest migration applied to the database (0: none).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	if err := s.db.WithContext(ctx).Exec(createMigrationsTable).Error; err != nil {
+	if err := s.createMigrationsTableOnce(ctx); err != nil {
 		return 0, fmt.Errorf("schema version: %w", err)
 	}
 	var v *int
@@ -116,7 +135,7 @@ func (s *Store) MigrateUp(ctx context.Context) ([]int, error) {
 		done := false
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if s.dialect == Postgres {
-				if err := tx.Exec(`SELECT pg_advisory_xact_lock(7241001)`).Error; err != nil {
+				if err := tx.Exec(migrationLock).Error; err != nil {
 					return err
 				}
 			}

@@ -41,6 +41,9 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	Now     func() time.Time
+	// ClientDomain makes client usernames for role membership:
+	// <client_id>@<ClientDomain> (SPEC §4: "clients." + the issuer's host).
+	ClientDomain string
 }
 
 var (
@@ -82,7 +85,7 @@ func Open(dsn string, opts Options) (*Store, error) {
 		// Every connection to ":memory:" is its own database: keep exactly one.
 		sqlDB.SetMaxOpenConns(1)
 	}
-	return &Store{db: db, dialect: dialect, Now: time.Now}, nil
+	return &Store{db: db, dialect: dialect, Now: time.Now, ClientDomain: "clients.localhost"}, nil
 }
 
 func dialectorFor(dsn string) (string, gorm.Dialector, error) {
@@ -109,7 +112,14 @@ func dialectorFor(dsn string) (string, gorm.Dialector, error) {
 			q.Add("_pragma", "synchronous(NORMAL)")
 		}
 		q.Set("_txlock", "immediate")
-		q.Set("_time_format", "sqlite")
+		// No _time_format: github.com/glebarez/go-sqlite v1.21 returns from
+		// its DSN parsing right after _time_format, so _txlock was silently
+		// ignored and every transaction began DEFERRED — concurrent
+		// read-then-write transactions then failed with SQLITE_BUSY instead
+		// of queueing. Its default write format already is the "sqlite" one
+		// (YYYY-MM-DD HH:MM:SS.fffffffff+00:00); TestSQLiteTimeFormat and
+		// TestSQLiteBeginTXTakesWriteLock guard both.
+		q.Del("_time_format")
 		return SQLite, sqlite.Open("file:" + path + "?" + q.Encode()), nil
 	default:
 		return "", nil, fmt.Errorf("unsupported DSN %q: want postgres://… or sqlite://PATH", redactDSN(dsn))
