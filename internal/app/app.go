@@ -11,8 +11,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-dev/gatehouse/internal/admin"
+	"github.com/gatehouse-dev/gatehouse/internal/clients"
 	"github.com/gatehouse-dev/gatehouse/internal/clientsecret"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
 	"github.com/gatehouse-dev/gatehouse/internal/oauth"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
@@ -114,6 +117,17 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	)
 	health{db: st, draining: &a.draining}.Register(engine)
 	provider.Register(engine)
+	clientSvc := &clients.Service{Store: st, Hasher: hasher}
+	api := &admin.API{
+		Clients:  clientSvc,
+		Identity: &identity.Service{Store: st, ClientDomain: cfg.ClientDomain()},
+		Store:    st,
+		Auth: &admin.Authenticator{
+			Clients: st, Hasher: hasher, Tokens: provider, ClientDomain: cfg.ClientDomain(),
+		},
+		Log: log,
+	}
+	api.Register(engine)
 	tmpl, err := web.Templates()
 	if err != nil {
 		return nil, err
@@ -124,7 +138,7 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	engine.StaticFS("/static", http.FS(web.Static()))
 	engine.NoRoute(pg.notFound)
 	engine.NoMethod(func(c *gin.Context) {
-		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route"})
+		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route", "details": gin.H{}})
 	})
 
 	a.Handler = engine

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-dev/gatehouse/internal/admin"
 	"github.com/gatehouse-dev/gatehouse/web"
 )
 
@@ -38,11 +39,15 @@ func wantsHTML(r *http.Request) bool {
 }
 
 func (p *pages) notFound(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		admin.NotFound(c)
+		return
+	}
 	if wantsHTML(c.Request) {
 		p.render(c, http.StatusNotFound, web.ErrorPage, map[string]any{
 			"Title": "Page not found", "Message": "There is nothing at this address.",
 		})
 		return
 	}
-	c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "message": "no such route"})
+	c.JSON(http.StatusNotFound, gin.H{"error": "not_found", "message": "no such route", "details": gin.H{}})
 }

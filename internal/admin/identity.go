@@ -1,0 +1,280 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/pkg/adminapi"
+)
+
+var (
+	userCreateFields = fields([]string{"username", "email", "name", "password", "enabled"}, []string{"id", "roles", "created_at", "updated_at"})
+	userPatchFields  = userCreateFields
+	roleCreateFields = fields([]string{"name", "description", "scopes"}, []string{"builtin", "members", "created_at", "updated_at"})
+	rolePatchFields  = fields([]string{"description", "scopes"}, []string{"name", "builtin", "members", "created_at", "updated_at"})
+	memberFields     = fields([]string{"username"}, nil)
+)
+
+type userWrite struct {
+	Username *string `json:"username"`
+	Email    *string `json:"email"`
+	Name     *string `json:"name"`
+	Password *string `json:"password"`
+	Enabled  *bool   `json:"enabled"`
+}
+
+func (w *userWrite) patch() identity.UserPatch {
+	return identity.UserPatch{Username: w.Username, Email: w.Email, Name: w.Name, Password: w.Password, Enabled: w.Enabled}
+}
+
+func (a *API) userView(c *gin.Context, u *store.User) (adminapi.User, error) {
+	roles, err := a.Store.RolesOf(ctxOf(c), u.Username)
+	if err != nil {
+		return adminapi.User{}, err
+	}
+	names := []string{}
+	for _, r := range roles {
+		names = append(names, r.Name)
+	}
+	return adminapi.User{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Enabled: u.Enabled,
+		Roles: names, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}, nil
+}
+
+func (a *API) listUsers(c *gin.Context) {
+	page, err := pageParam(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	users, total, err := a.Store.ListUsers(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	views := make([]adminapi.User, len(users))
+	for i := range users {
+		if views[i], err = a.userView(c, &users[i]); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, pageOf(views, page, total))
+}
+
+func (a *API) createUser(c *gin.Context) {
+	var w userWrite
+	if err := decodeBody(c, userCreateFields, &w); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.Identity.CreateUser(ctxOf(c), w.patch())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := a.userView(c, u)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/users/"+u.ID)
+	c.JSON(http.StatusCreated, v)
+}
+
+func (a *API) getUser(c *gin.Context) {
+	u, err := a.Store.FindUser(ctxOf(c), c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := a.userView(c, u)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (a *API) patchUser(c *gin.Context) {
+	var w userWrite
+	if err := decodeBody(c, userPatchFields, &w); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := a.Identity.UpdateUser(ctxOf(c), c.Param("id"), w.patch()); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) deleteUser(c *gin.Context) {
+	if err := a.Identity.DeleteUser(ctxOf(c), c.Param("id")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type roleWrite struct {
+	Name        *string   `json:"name"`
+	Description *string   `json:"description"`
+	Scopes      *[]string `json:"scopes"`
+}
+
+func (w *roleWrite) patch() identity.RolePatch {
+	return identity.RolePatch{Name: w.Name, Description: w.Description, Scopes: w.Scopes}
+}
+
+func (a *API) roleView(c *gin.Context, r *store.Role) (adminapi.Role, error) {
+	members, err := a.Store.RoleMembers(ctxOf(c), r.Name)
+	if err != nil {
+		return adminapi.Role{}, err
+	}
+	return adminapi.Role{Name: r.Name, Description: r.Description, Scopes: nonNil(r.Scopes), Builtin: r.Builtin,
+		Members: nonNil(members), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+}
+
+func (a *API) listRoles(c *gin.Context) {
+	page, err := pageParam(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	roles, total, err := a.Store.ListRoles(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	views := make([]adminapi.Role, len(roles))
+	for i := range roles {
+		if views[i], err = a.roleView(c, &roles[i]); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, pageOf(views, page, total))
+}
+
+func (a *API) createRole(c *gin.Context) {
+	var w roleWrite
+	if err := decodeBody(c, roleCreateFields, &w); err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.Identity.CreateRole(ctxOf(c), w.patch())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := a.roleView(c, r)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/roles/"+r.Name)
+	c.JSON(http.StatusCreated, v)
+}
+
+func (a *API) getRole(c *gin.Context) {
+	r, err := a.Store.FindRole(ctxOf(c), c.Param("name"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := a.roleView(c, r)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (a *API) patchRole(c *gin.Context) {
+	var w roleWrite
+	if err := decodeBody(c, rolePatchFields, &w); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := a.Identity.UpdateRole(ctxOf(c), c.Param("name"), w.patch()); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) deleteRole(c *gin.Context) {
+	if err := a.Identity.DeleteRole(ctxOf(c), c.Param("name")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) addMember(c *gin.Context) {
+	var w struct {
+		Username *string `json:"username"`
+	}
+	if err := decodeBody(c, memberFields, &w); err != nil {
+		fail(c, err)
+		return
+	}
+	if w.Username == nil || *w.Username == "" {
+		fail(c, badRequest("username is required", map[string]string{"username": "is required"}))
+		return
+	}
+	if err := a.Identity.AddMember(ctxOf(c), c.Param("name"), *w.Username); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) removeMember(c *gin.Context) {
+	if err := a.Identity.RemoveMember(ctxOf(c), c.Param("name"), c.Param("username")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) listAudit(c *gin.Context) {
+	page, err := pageParam(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	events, total, err := a.Store.ListAudit(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	views := make([]adminapi.AuditEvent, len(events))
+	for i, e := range events {
+		views[i] = adminapi.AuditEvent{ID: e.ID, OccurredAt: e.OccurredAt, Actor: e.Actor, Action: e.Action,
+			TargetType: e.TargetType, TargetID: e.TargetID, Fields: nonNil(e.Fields)}
+	}
+	c.JSON(http.StatusOK, pageOf(views, page, total))
+}
+
+func (a *API) listNotifications(c *gin.Context) {
+	page, err := pageParam(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	list, total, err := a.Store.ListNotifications(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	views := make([]adminapi.Notification, len(list))
+	for i, n := range list {
+		views[i] = adminapi.Notification{ID: n.ID, CreatedAt: n.CreatedAt, Kind: n.Kind, ClientID: n.ClientID,
+			Recipients: nonNil(n.Recipients), Subject: n.Subject, Body: n.Body, Delivered: n.Delivered}
+	}
+	c.JSON(http.StatusOK, pageOf(views, page, total))
+}
