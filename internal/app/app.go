@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
 	"github.com/gatehouse-dev/gatehouse/internal/oauth"
+	"github.com/gatehouse-dev/gatehouse/internal/reminders"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/web"
 )
@@ -29,6 +30,8 @@ type App struct {
 	Keys    *keys.Manager
 	Hasher  *clientsecret.Hasher
 	Log     *slog.Logger
+	// Reminders is the secret-expiry job; serve runs it in the background.
+	Reminders *reminders.Job
 
 	draining atomic.Bool
 }
@@ -128,6 +131,16 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		Log: log,
 	}
 	api.Register(engine)
+
+	job := &reminders.Job{Store: st, Log: log, Issuer: issuer}
+	if cfg.SMTP.URL != "" {
+		mailer, err := reminders.NewSMTPMailer(cfg.SMTP.URL, cfg.MailFrom())
+		if err != nil {
+			return nil, err
+		}
+		job.Mailer = mailer
+	}
+	a.Reminders = job
 	tmpl, err := web.Templates()
 	if err != nil {
 		return nil, err

@@ -65,6 +65,9 @@ func newServeCmd(env *Env) *cobra.Command {
 			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
+			jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+			defer stopJobs()
+			go a.Reminders.Run(jobs, cfg.Jobs.ReminderInterval)
 			log.Info("gatehouse serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "version", Version, "database", st.Dialect())
 			if env.Ready != nil {
 				env.Ready(ln.Addr().String())
@@ -79,6 +82,7 @@ func newServeCmd(env *Env) *cobra.Command {
 			// responses carry Connection: close so clients leave their
 			// keep-alive connections instead of racing the close. Then stop
 			// accepting and let in-flight requests finish within the grace.
+			stopJobs()
 			log.Info("draining", "delay", cfg.HTTP.DrainDelay.String(), "grace", cfg.HTTP.ShutdownGrace.String())
 			a.Drain()
 			time.Sleep(cfg.HTTP.DrainDelay)

@@ -274,7 +274,7 @@ func (s *Service) apply(c *store.Client, p Patch, bad fieldErrors, now time.Time
 		c.Enabled = *p.Enabled
 	}
 	if p.ClientSecret != nil {
-		if len(*p.ClientSecret) < clientsecret.MinSuppliedLength {
+		if utf8.RuneCountInString(*p.ClientSecret) < clientsecret.MinSuppliedLength {
 			bad["client_secret"] = fmt.Sprintf("must be at least %d characters", clientsecret.MinSuppliedLength)
 		} else {
 			c.SecretHash = s.Hasher.HashString(*p.ClientSecret)

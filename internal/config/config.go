@@ -7,6 +7,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
@@ -31,6 +33,19 @@ type Config struct {
 	Log      Log      `koanf:"log"`
 	HTTP     HTTP     `koanf:"http"`
 	UI       UI       `koanf:"ui"`
+	SMTP     SMTP     `koanf:"smtp"`
+	Jobs     Jobs     `koanf:"jobs"`
+}
+
+// SMTP configures outgoing mail (secret expiry reminders).
+type SMTP struct {
+	URL  string `koanf:"url" help:"smtp://[user:pass@]host[:port][?starttls=mandatory|opportunistic|none] or smtps://…; empty: reminders are only logged and listed"`
+	From string `koanf:"from" help:"sender address (default: gatehouse@<issuer host>)"`
+}
+
+// Jobs sets the background jobs' periods.
+type Jobs struct {
+	ReminderInterval time.Duration `koanf:"reminder_interval" help:"how often to look for client secrets expiring within 14 days"`
 }
 
 // UI brands the HTML pages.
@@ -93,6 +108,7 @@ func Defaults() Config {
 		},
 		Log:  Log{Level: "info"},
 		UI:   UI{ProductName: "Gatehouse", AccentColor: "#2952cc"},
+		Jobs: Jobs{ReminderInterval: time.Hour},
 		HTTP: HTTP{DrainDelay: 2 * time.Second, ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
 	}
 }
@@ -128,8 +144,8 @@ func (c *Config) Validate() error {
 	case u.Scheme != "https" && !c.Dev:
 		bad("issuer", "must be https outside --dev, got %q", c.Issuer)
 	}
-	if c.Addr == "" {
-		bad("addr", "must not be empty")
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr", "must be host:port or :port, got %q", c.Addr)
 	}
 	if !strings.HasPrefix(c.DSN, "postgres://") && !strings.HasPrefix(c.DSN, "postgresql://") &&
 		!(strings.HasPrefix(c.DSN, "sqlite://") && len(c.DSN) > len("sqlite://")) {
@@ -181,6 +197,19 @@ func (c *Config) Validate() error {
 	if c.HTTP.RequestTimeout < time.Second {
 		bad("http.request_timeout", "must be at least 1s")
 	}
+	if c.SMTP.URL != "" {
+		if u, err := url.Parse(c.SMTP.URL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			bad("smtp.url", "must be smtp://host[:port] or smtps://host[:port]")
+		}
+	}
+	if c.SMTP.From != "" {
+		if a, err := mail.ParseAddress(c.SMTP.From); err != nil || a.Address != c.SMTP.From {
+			bad("smtp.from", "must be an e-mail address")
+		}
+	}
+	if c.Jobs.ReminderInterval < time.Second {
+		bad("jobs.reminder_interval", "must be at least 1s")
+	}
 	if strings.TrimSpace(c.UI.ProductName) == "" {
 		bad("ui.product_name", "must not be empty")
 	}
@@ -206,6 +235,14 @@ func (c *Config) IssuerURL() *url.URL {
 // ClientDomain is the domain of client usernames: "clients." + issuer host.
 func (c *Config) ClientDomain() string {
 	return "clients." + c.IssuerURL().Hostname()
+}
+
+// MailFrom is the reminder sender.
+func (c *Config) MailFrom() string {
+	if c.SMTP.From != "" {
+		return c.SMTP.From
+	}
+	return "gatehouse@" + c.IssuerURL().Hostname()
 }
 
 // LogFormat resolves the default format.

@@ -123,7 +123,21 @@ func Load(fs *pflag.FlagSet, environ []string) (*Config, error) {
 		for _, key := range KeyNames() {
 			known[key] = true
 		}
+		sections := map[string]bool{}
+		for key := range known {
+			for i := strings.Index(key, "."); i >= 0; i = strings.Index(key[i+1:], ".") + i + 1 {
+				sections[key[:i]] = true
+				if strings.Index(key[i+1:], ".") < 0 {
+					break
+				}
+			}
+		}
 		for _, key := range fk.Keys() {
+			// A section left empty (every child commented out) is fine.
+			if sections[key] && isEmpty(fk.Get(key)) {
+				fk.Delete(key)
+				continue
+			}
 			if !known[key] {
 				return nil, &KeyError{Key: key, Msg: fmt.Sprintf("unknown key in %s", path)}
 			}
@@ -176,6 +190,23 @@ func decodeKey(cfg *Config, key string, raw any) error {
 	if !ok {
 		return &KeyError{Key: key, Msg: "unknown key"}
 	}
+	// YAML reads unquoted 00123 or 1234567890123456789012 as numbers; turning
+	// them back into text would silently change a secret or password.
+	if target.Kind() == reflect.String {
+		if _, ok := raw.(string); !ok && raw != nil {
+			return &KeyError{Key: key, Msg: "must be a string: quote the value in YAML"}
+		}
+	}
+	if target.Type() == reflect.TypeOf(time.Duration(0)) {
+		if _, ok := raw.(string); !ok {
+			if _, typed := raw.(time.Duration); !typed {
+				return &KeyError{Key: key, Msg: fmt.Sprintf("invalid value %v: a duration needs a unit, like 90s or 2h", raw)}
+			}
+		}
+	}
+	if f, ok := raw.(float64); ok && target.Kind() == reflect.Int && f != float64(int64(f)) {
+		return &KeyError{Key: key, Msg: fmt.Sprintf("invalid value %v: must be a whole number", raw)}
+	}
 	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
 		DecodeHook:       mapstructure.StringToTimeDurationHookFunc(),
 		WeaklyTypedInput: true,
@@ -195,6 +226,14 @@ func decodeKey(cfg *Config, key string, raw any) error {
 		return &KeyError{Key: key, Msg: fmt.Sprintf("invalid value %q: %s", fmt.Sprint(raw), msg)}
 	}
 	return nil
+}
+
+func isEmpty(v any) bool {
+	if v == nil {
+		return true
+	}
+	m, ok := v.(map[string]any)
+	return ok && len(m) == 0
 }
 
 func leaf(v reflect.Value, path []string) (reflect.Value, bool) {

@@ -419,9 +419,6 @@ func TestRegisterFlagsCoversEveryKey(t *testing.T) {
 // into a string must not round it, drop leading zeros or convert bases —
 // the same secret in GATEHOUSE_SECRET would then differ from the file's.
 func TestLoadFileStringValuesVerbatim(t *testing.T) {
-	t.Skip("BUG: internal/config/load.go decodeKey: unquoted numeric YAML scalars for string keys are " +
-		"re-rendered from float64/int (secret 12345678901234567890123456789012 becomes 12345678901234567000000000000000, " +
-		"password 00123456789 becomes 123456789, 0x1F2E3D4C becomes 523124044); refuse non-string values for string keys")
 	tests := []struct {
 		name, key, text string
 	}{
@@ -453,8 +450,6 @@ func TestLoadFileStringValuesVerbatim(t *testing.T) {
 // A section whose keys are all commented out (as in a documented example
 // file) parses as null or {}; it names a known section and must load.
 func TestLoadFileEmptySection(t *testing.T) {
-	t.Skip("BUG: internal/config/load.go Load: an empty section (\"http:\" with every child commented out, or \"database: {}\") " +
-		"is flattened by koanf into leaf key \"http\"/\"database\", which is not in KeyNames, so Load fails with \"unknown key\"")
 	tests := []struct {
 		name, file string
 	}{
