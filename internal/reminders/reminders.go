@@ -65,7 +65,7 @@ func (j *Job) RunOnce(ctx context.Context) (int, error) {
 	sent := 0
 	for i := range due {
 		c := &due[i]
-		version := c.SecretCreatedAt.Unix()
+		version := c.SecretCreatedAt.UnixMicro()
 		won, err := j.Store.ClaimReminder(ctx, c.ID, version)
 		if err != nil {
 			return sent, err

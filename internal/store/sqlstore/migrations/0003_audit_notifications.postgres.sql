@@ -25,7 +25,7 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_created ON notifications (created_at, id);
 
 -- One row per client secret that was reminded about (secret_version: the
--- secret's creation time in Unix seconds). The primary key is the claim that
+-- secret's creation time in Unix microseconds). The primary key is the claim that
 -- makes a reminder go out once across replicas.
 CREATE TABLE secret_reminders (
     client_id      TEXT NOT NULL,
