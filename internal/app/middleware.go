@@ -86,7 +86,7 @@ func recoverPanic(log *slog.Logger) gin.HandlerFunc {
 				}
 				log.ErrorContext(c.Request.Context(), "panic", "panic", p, "stack", string(debug.Stack()))
 				if !c.Writer.Written() {
-					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "server_error", "message": "internal error"})
+					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "server_error", "message": "internal error", "details": gin.H{}})
 				}
 			}
 		}()
@@ -99,7 +99,7 @@ func recoverPanic(log *slog.Logger) gin.HandlerFunc {
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
-			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "request_too_large", "message": "body over 1 MiB"})
+			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "request_too_large", "message": "body over 1 MiB", "details": gin.H{}})
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)

@@ -60,6 +60,7 @@ func (p *Provider) token(c *gin.Context) {
 		return
 	}
 	p.oauth2.WriteAccessResponse(ctx, c.Writer, ar, resp)
+	p.usage.touch(ctx, ar.GetClient().GetID())
 }
 
 // precheckToken gives the RFC 6749 §5.2 answers where fosite is vaguer:

@@ -18,6 +18,7 @@ import (
 // Storage is what the protocol layer needs from the database.
 type Storage interface {
 	fosite.ClientManager
+	TouchClient(ctx context.Context, id string, t time.Time) error
 	oauth2.CoreStorage
 	oauth2.TokenRevocationStorage
 	storage.Transactional
@@ -45,6 +46,7 @@ type Provider struct {
 	accessAlg string
 	// grantTypes are the grants the composed handlers serve.
 	grantTypes []string
+	usage      *usageRecorder
 	log        *slog.Logger
 }
 
@@ -89,7 +91,8 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		log = slog.Default()
 	}
 	return &Provider{oauth2: provider, store: st, keys: km, issuer: opts.Issuer, accessAlg: opts.AccessTokenAlgorithm,
-		grantTypes: []string{"client_credentials"}, log: log}, nil
+		grantTypes: []string{"client_credentials"}, log: log,
+		usage: &usageRecorder{store: st, interval: time.Minute, log: log, last: map[string]time.Time{}}}, nil
 }
 
 // scopeGuard refuses token requests from clients that may request nothing:

@@ -158,6 +158,11 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	})
 }
 
+// TouchClient records that the client obtained a token at t.
+func (s *Store) TouchClient(ctx context.Context, id string, t time.Time) error {
+	return mapErr(s.conn(ctx).Model(&clientRow{}).Where("id = ?", id).Update("last_used_at", t.UTC()).Error)
+}
+
 // ListClients pages clients by creation time.
 func (s *Store) ListClients(ctx context.Context, f store.ClientFilter) ([]store.Client, int, error) {
 	q := s.conn(ctx).Model(&clientRow{})
