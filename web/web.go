@@ -14,7 +14,10 @@ var files embed.FS
 
 // Template names; Templates fails if one is missing.
 const (
-	ErrorPage = "error.html"
+	ErrorPage   = "error.html"
+	LoginPage   = "login.html"
+	ConsentPage = "consent.html"
+	LogoutPage  = "logout.html"
 )
 
 // Static is the static file tree (stylesheets, images), served under /static/.
@@ -32,7 +35,7 @@ func Templates() (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
-	for _, name := range []string{ErrorPage} {
+	for _, name := range []string{ErrorPage, LoginPage, ConsentPage, LogoutPage} {
 		if t.Lookup(name) == nil {
 			return nil, fmt.Errorf("web: template %s missing", name)
 		}

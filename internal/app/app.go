@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
+	"github.com/gatehouse-dev/gatehouse/internal/login"
 	"github.com/gatehouse-dev/gatehouse/internal/oauth"
 	"github.com/gatehouse-dev/gatehouse/internal/reminders"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
@@ -100,6 +101,8 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		AccessTokenLifetime:  cfg.Tokens.AccessTokenLifetime,
 		AccessTokenAlgorithm: cfg.Tokens.AccessTokenAlgorithm,
 		HMACSecret:           hmacSecret,
+		RefreshTokenLifetime: cfg.Tokens.RefreshTokenLifetime,
+		IDTokenLifetime:      cfg.Tokens.IDTokenLifetime,
 		SecretHasher:         hasher,
 		Logger:               log,
 	})
@@ -149,6 +152,14 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		ProductName: cfg.UI.ProductName, LogoURL: cfg.UI.LogoURL, AccentColor: cfg.UI.AccentColor,
 	}}
 	engine.StaticFS("/static", http.FS(web.Static()))
+	signIn := &login.Pages{
+		Store: st, Flow: provider, Templates: tmpl, Brand: pg.brand,
+		Secure:          cfg.IssuerURL().Scheme == "https",
+		SessionLifetime: cfg.Tokens.SessionLifetime,
+		Log:             log,
+	}
+	provider.SignIn, provider.Logout = signIn, signIn
+	signIn.Register(engine)
 	engine.NoRoute(pg.notFound)
 	engine.NoMethod(func(c *gin.Context) {
 		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route", "details": gin.H{}})

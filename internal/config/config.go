@@ -66,6 +66,9 @@ type Database struct {
 type Tokens struct {
 	AccessTokenLifetime  time.Duration `koanf:"access_token_lifetime" help:"default access token lifetime (60s … 72h)"`
 	AccessTokenAlgorithm string        `koanf:"access_token_algorithm" help:"access token signature: ES256 or RS256"`
+	RefreshTokenLifetime time.Duration `koanf:"refresh_token_lifetime" help:"refresh token lifetime (rotated on every use)"`
+	IDTokenLifetime      time.Duration `koanf:"id_token_lifetime" help:"ID token lifetime"`
+	SessionLifetime      time.Duration `koanf:"session_lifetime" help:"how long a browser stays signed in to Gatehouse"`
 }
 
 // Keys sets signing-key rotation.
@@ -101,6 +104,9 @@ func Defaults() Config {
 		Tokens: Tokens{
 			AccessTokenLifetime:  time.Hour,
 			AccessTokenAlgorithm: "ES256",
+			RefreshTokenLifetime: 30 * 24 * time.Hour,
+			IDTokenLifetime:      time.Hour,
+			SessionLifetime:      12 * time.Hour,
 		},
 		Keys: Keys{
 			PublishAhead: time.Hour,
@@ -168,6 +174,15 @@ func (c *Config) Validate() error {
 	}
 	if l := c.Tokens.AccessTokenLifetime; l < MinAccessTokenLifetime || l > MaxAccessTokenLifetime {
 		bad("tokens.access_token_lifetime", "must be between %s and %s, got %s", MinAccessTokenLifetime, MaxAccessTokenLifetime, l)
+	}
+	if l := c.Tokens.RefreshTokenLifetime; l < time.Minute || l > 365*24*time.Hour {
+		bad("tokens.refresh_token_lifetime", "must be between 1m and 8760h, got %s", l)
+	}
+	if l := c.Tokens.IDTokenLifetime; l < time.Minute || l > 24*time.Hour {
+		bad("tokens.id_token_lifetime", "must be between 1m and 24h, got %s", l)
+	}
+	if l := c.Tokens.SessionLifetime; l < time.Minute || l > 30*24*time.Hour {
+		bad("tokens.session_lifetime", "must be between 1m and 720h, got %s", l)
 	}
 	if a := c.Tokens.AccessTokenAlgorithm; a != "ES256" && a != "RS256" {
 		bad("tokens.access_token_algorithm", "must be ES256 or RS256, got %q", a)

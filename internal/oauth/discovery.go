@@ -10,35 +10,59 @@ import (
 // 8414). It lists exactly what this build implements; testdata pins it.
 type Metadata struct {
 	Issuer                                    string   `json:"issuer"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
 	TokenEndpoint                             string   `json:"token_endpoint"`
+	UserinfoEndpoint                          string   `json:"userinfo_endpoint"`
 	JWKSURI                                   string   `json:"jwks_uri"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	RevocationEndpoint                        string   `json:"revocation_endpoint"`
-	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	EndSessionEndpoint                        string   `json:"end_session_endpoint"`
+	ScopesSupported                           []string `json:"scopes_supported"`
 	ResponseTypesSupported                    []string `json:"response_types_supported"`
+	ResponseModesSupported                    []string `json:"response_modes_supported"`
+	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	SubjectTypesSupported                     []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported          []string `json:"id_token_signing_alg_values_supported"`
+	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
 	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
 	ClaimsSupported                           []string `json:"claims_supported"`
-	AccessTokenSigningAlgValuesSupported      []string `json:"access_token_signing_alg_values_supported,omitempty"`
+	PromptValuesSupported                     []string `json:"prompt_values_supported"`
+	ClaimsParameterSupported                  bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported                 bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported              bool     `json:"request_uri_parameter_supported"`
+	AuthorizationResponseIssParameter         bool     `json:"authorization_response_iss_parameter_supported"`
+	AccessTokenSigningAlgValuesSupported      []string `json:"access_token_signing_alg_values_supported"`
 }
 
 // Metadata returns the discovery document for this server.
 func (p *Provider) Metadata() Metadata {
 	secretMethods := []string{"client_secret_basic", "client_secret_post"}
 	return Metadata{
-		Issuer:                            p.issuer,
-		TokenEndpoint:                     p.issuer + "/oauth2/token",
-		JWKSURI:                           p.issuer + "/.well-known/jwks.json",
-		IntrospectionEndpoint:             p.issuer + "/oauth2/introspect",
-		RevocationEndpoint:                p.issuer + "/oauth2/revoke",
-		GrantTypesSupported:               []string{"client_credentials"},
-		ResponseTypesSupported:            []string{},
-		TokenEndpointAuthMethodsSupported: secretMethods,
+		Issuer:                                    p.issuer,
+		AuthorizationEndpoint:                     p.issuer + "/oauth2/authorize",
+		TokenEndpoint:                             p.issuer + "/oauth2/token",
+		UserinfoEndpoint:                          p.issuer + "/userinfo",
+		JWKSURI:                                   p.issuer + "/.well-known/jwks.json",
+		IntrospectionEndpoint:                     p.issuer + "/oauth2/introspect",
+		RevocationEndpoint:                        p.issuer + "/oauth2/revoke",
+		EndSessionEndpoint:                        p.issuer + "/oauth2/logout",
+		ScopesSupported:                           []string{"openid", "profile", "email", "offline_access"},
+		ResponseTypesSupported:                    []string{"code"},
+		ResponseModesSupported:                    []string{"query"},
+		GrantTypesSupported:                       p.grantTypes,
+		SubjectTypesSupported:                     []string{"public"},
+		IDTokenSigningAlgValuesSupported:          []string{"RS256"},
+		CodeChallengeMethodsSupported:             []string{"S256"},
+		TokenEndpointAuthMethodsSupported:         append(secretMethods, "none"),
 		IntrospectionEndpointAuthMethodsSupported: secretMethods,
-		RevocationEndpointAuthMethodsSupported:    secretMethods,
-		ClaimsSupported:                           []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"},
-		AccessTokenSigningAlgValuesSupported:      []string{p.accessAlg},
+		RevocationEndpointAuthMethodsSupported:    append(append([]string{}, secretMethods...), "none"),
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp",
+			"name", "preferred_username", "email", "email_verified"},
+		PromptValuesSupported:                []string{"none", "login", "consent"},
+		AuthorizationResponseIssParameter:    true,
+		AccessTokenSigningAlgValuesSupported: []string{p.accessAlg},
 	}
 }
 

@@ -11,9 +11,17 @@ import (
 
 // Register mounts the protocol endpoints.
 func (p *Provider) Register(r gin.IRouter) {
+	r.GET("/oauth2/authorize", p.authorize)
 	r.POST("/oauth2/token", p.token)
+	r.OPTIONS("/oauth2/token", p.preflight)
 	r.POST("/oauth2/introspect", p.introspect)
 	r.POST("/oauth2/revoke", p.revoke)
+	r.OPTIONS("/oauth2/revoke", p.preflight)
+	r.GET("/userinfo", p.userinfo)
+	r.POST("/userinfo", p.userinfo)
+	r.OPTIONS("/userinfo", p.preflight)
+	r.GET("/oauth2/logout", p.endSession)
+	r.POST("/oauth2/logout", p.endSession)
 	r.GET("/.well-known/openid-configuration", p.discovery)
 	r.GET("/.well-known/oauth-authorization-server", p.discovery)
 	r.GET("/.well-known/jwks.json", p.jwks)
@@ -22,6 +30,7 @@ func (p *Provider) Register(r gin.IRouter) {
 // token issues tokens (RFC 6749 §3.2).
 func (p *Provider) token(c *gin.Context) {
 	ctx := c.Request.Context()
+	p.allowOrigin(c, claimedClientID(c.Request))
 	session := NewSession()
 	if err := p.precheckToken(c.Request); err != nil {
 		p.logProtocolError(c, "token request refused", err)
@@ -105,6 +114,7 @@ func (p *Provider) introspect(c *gin.Context) {
 // for revocation itself (FOSITE-NOTES §4), and a failed write must never be
 // reported as success (§9).
 func (p *Provider) revoke(c *gin.Context) {
+	p.allowOrigin(c, claimedClientID(c.Request))
 	if c.Request.ParseForm() == nil {
 		if err := requireClientAuth(c.Request); err != nil {
 			p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, err)

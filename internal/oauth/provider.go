@@ -9,10 +9,13 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/storage"
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
 // Storage is what the protocol layer needs from the database.
@@ -21,7 +24,14 @@ type Storage interface {
 	TouchClient(ctx context.Context, id string, t time.Time) error
 	oauth2.CoreStorage
 	oauth2.TokenRevocationStorage
+	openid.OpenIDConnectRequestStorage
+	pkce.PKCERequestStorage
 	storage.Transactional
+	FindUser(ctx context.Context, id string) (*store.User, error)
+	FindConsent(ctx context.Context, userID, clientID string) (*store.Consent, error)
+	SaveConsent(ctx context.Context, c *store.Consent) error
+	// AllowedOrigins is the union of every Web App client's CORS origins.
+	AllowedOrigins(ctx context.Context) ([]string, error)
 }
 
 // Options configure the provider.
@@ -32,6 +42,10 @@ type Options struct {
 	AccessTokenAlgorithm string
 	// HMACSecret keys fosite's opaque tokens (refresh tokens, codes); ≥ 32 bytes.
 	HMACSecret []byte
+	// RefreshTokenLifetime bounds a refresh token (rotated on every use).
+	RefreshTokenLifetime time.Duration
+	// IDTokenLifetime bounds ID tokens.
+	IDTokenLifetime time.Duration
 	// SecretHasher verifies client secrets (package clientsecret).
 	SecretHasher fosite.Hasher
 	Logger       *slog.Logger
@@ -47,7 +61,13 @@ type Provider struct {
 	// grantTypes are the grants the composed handlers serve.
 	grantTypes []string
 	usage      *usageRecorder
-	log        *slog.Logger
+	idSigner   *signer
+	origins    *originCache
+	// SignIn and Logout are the browser side of the flow (package login);
+	// set by the composition root.
+	SignIn SignIn
+	Logout Logout
+	log    *slog.Logger
 }
 
 // New composes fosite with exactly the handlers Gatehouse offers — never
@@ -58,31 +78,48 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		return nil, errors.New("oauth: HMAC secret must be at least 32 bytes")
 	}
 	cfg := &fosite.Config{
-		AccessTokenLifespan:        opts.AccessTokenLifetime,
-		AccessTokenIssuer:          opts.Issuer,
-		IDTokenIssuer:              opts.Issuer,
-		TokenURL:                   opts.Issuer + "/oauth2/token",
-		GlobalSecret:               opts.HMACSecret,
-		ClientSecretsHasher:        opts.SecretHasher,
-		ScopeStrategy:              fosite.ExactScopeStrategy,
-		AudienceMatchingStrategy:   fosite.DefaultAudienceMatchingStrategy,
-		JWTScopeClaimKey:           jwt.JWTScopeFieldString,
-		SendDebugMessagesToClients: false,
+		AccessTokenLifespan:            opts.AccessTokenLifetime,
+		RefreshTokenLifespan:           opts.RefreshTokenLifetime,
+		IDTokenLifespan:                opts.IDTokenLifetime,
+		AuthorizeCodeLifespan:          10 * time.Minute,
+		EnforcePKCEForPublicClients:    true,
+		EnablePKCEPlainChallengeMethod: false,
+		RefreshTokenScopes:             []string{"offline_access"},
+		AccessTokenIssuer:              opts.Issuer,
+		IDTokenIssuer:                  opts.Issuer,
+		TokenURL:                       opts.Issuer + "/oauth2/token",
+		GlobalSecret:                   opts.HMACSecret,
+		ClientSecretsHasher:            opts.SecretHasher,
+		ScopeStrategy:                  fosite.ExactScopeStrategy,
+		AudienceMatchingStrategy:       fosite.DefaultAudienceMatchingStrategy,
+		JWTScopeClaimKey:               jwt.JWTScopeFieldString,
+		SendDebugMessagesToClients:     false,
 	}
 	accessSigner := &signer{keys: km, alg: opts.AccessTokenAlgorithm}
+	idSigner := &signer{keys: km, alg: keys.RS256}
 	strategy := &compose.CommonStrategy{
 		CoreStrategy: &oauth2.DefaultJWTStrategy{
 			Signer:          accessSigner,
 			HMACSHAStrategy: compose.NewOAuth2HMACStrategy(cfg),
 			Config:          cfg,
 		},
-		Signer: accessSigner,
+		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: idSigner, Config: cfg},
+		// Used by the OIDC request validator to read id_token_hint.
+		Signer: idSigner,
 	}
 	// The guard runs first so a client without scopes hears
 	// unauthorized_client rather than invalid_scope (SPEC §4).
 	cfg.TokenEndpointHandlers.Append(scopeGuard{})
+	// The authorize-code handler must come before PKCE: otherwise a replayed
+	// code fails on the missing PKCE session and never triggers revocation
+	// (FOSITE-NOTES §1).
 	provider := compose.Compose(cfg, st, strategy,
+		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2ClientCredentialsGrantFactory,
+		compose.OAuth2RefreshTokenGrantFactory,
+		compose.OpenIDConnectExplicitFactory,
+		compose.OpenIDConnectRefreshFactory,
+		compose.OAuth2PKCEFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
 	)
@@ -91,8 +128,10 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		log = slog.Default()
 	}
 	return &Provider{oauth2: provider, store: st, keys: km, issuer: opts.Issuer, accessAlg: opts.AccessTokenAlgorithm,
-		grantTypes: []string{"client_credentials"}, log: log,
-		usage: &usageRecorder{store: st, interval: time.Minute, log: log, last: map[string]time.Time{}}}, nil
+		idSigner:   idSigner,
+		grantTypes: []string{"authorization_code", "refresh_token", "client_credentials"}, log: log,
+		origins: &originCache{store: st, ttl: 10 * time.Second},
+		usage:   &usageRecorder{store: st, interval: time.Minute, log: log, last: map[string]time.Time{}}}, nil
 }
 
 // scopeGuard refuses token requests from clients that may request nothing:

@@ -102,6 +102,11 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if err := mapErr(s.conn(ctx).Where("id = ?", id).Delete(&userRow{}).Error); err != nil {
 			return fmt.Errorf("delete user %q: %w", id, err)
 		}
+		for _, m := range []any{&loginSessionRow{}, &consentRow{}} {
+			if err := mapErr(s.conn(ctx).Where("user_id = ?", id).Delete(m).Error); err != nil {
+				return fmt.Errorf("delete user %q sessions and consents: %w", id, err)
+			}
+		}
 		return s.RemoveMemberships(ctx, u.Username)
 	})
 }

@@ -149,6 +149,9 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 		if err := s.RemoveMemberships(ctx, store.ClientUsername(id, s.ClientDomain)); err != nil {
 			return fmt.Errorf("delete client %q memberships: %w", id, err)
 		}
+		if err := mapErr(s.conn(ctx).Where("client_id = ?", id).Delete(&consentRow{}).Error); err != nil {
+			return fmt.Errorf("delete client %q consents: %w", id, err)
+		}
 		for _, t := range []string{tableAccessTokens, tableRefreshTokens} {
 			if err := s.conn(ctx).Table(t).Where("client_id = ?", id).Delete(&requestRow{}).Error; err != nil {
 				return fmt.Errorf("delete client %q tokens: %w", id, mapErr(err))

@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// LoginSession is a signed-in browser. ID is the SHA-256 of the cookie value.
+type LoginSession struct {
+	ID        string
+	UserID    string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Consent is what a user granted a client, remembered.
+type Consent struct {
+	UserID    string
+	ClientID  string
+	Scopes    []string
+	GrantedAt time.Time
+}
+
+// SignIn persists login sessions and remembered consents.
+type SignIn interface {
+	CreateLoginSession(ctx context.Context, s *LoginSession) error
+	// FindLoginSession returns ErrNotFound for a missing or expired session.
+	FindLoginSession(ctx context.Context, id string) (*LoginSession, error)
+	DeleteLoginSession(ctx context.Context, id string) error
+	FindConsent(ctx context.Context, userID, clientID string) (*Consent, error)
+	// SaveConsent merges scopes into what the user already granted the client.
+	SaveConsent(ctx context.Context, c *Consent) error
+}
