@@ -92,25 +92,9 @@ func (h *clientRoutes) path(id string) string {
 func (h *clientRoutes) view(c *store.Client, secret string) any {
 	now := h.api.now()
 	if h.typ == store.ClientTypeAPI {
-		return adminapi.APIClient{
-			ClientID: c.ID, ClientSecret: secret, Type: c.Type, Name: c.Name, Description: c.Description,
-			Scopes: nonNil(c.Scopes), PublicBaseURI: c.PublicBaseURI,
-			SecretExpiresOn:     clients.SecretExpiresOn(c.SecretExpiresAt),
-			AccessTokenLifetime: int(c.AccessTokenLifetime / time.Second), Enabled: c.Enabled,
-			Username: store.ClientUsername(c.ID, h.api.Auth.ClientDomain), Roles: nonNil(c.Roles),
-			Status: clients.Status(c, now), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-			SecretCreatedAt: timePtr(c.SecretCreatedAt), LastUsedAt: timePtr(c.LastUsedAt),
-		}
+		return APIClientView(c, secret, h.api.Auth.ClientDomain, now)
 	}
-	return adminapi.WebClient{
-		ClientID: c.ID, ClientSecret: secret, Type: c.Type, Name: c.Name, Description: c.Description,
-		Public: c.Public, RequireConsent: c.RequireConsent, RedirectURIs: nonNil(c.RedirectURIs),
-		AllowedCORSOrigins: nonNil(c.AllowedCORSOrigins), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
-		Scopes: nonNil(c.Scopes), SecretExpiresOn: clients.SecretExpiresOn(c.SecretExpiresAt),
-		AccessTokenLifetime: int(c.AccessTokenLifetime / time.Second), Enabled: c.Enabled,
-		Status: clients.Status(c, now), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		SecretCreatedAt: timePtr(c.SecretCreatedAt), LastUsedAt: timePtr(c.LastUsedAt),
-	}
+	return WebClientView(c, secret, now)
 }
 
 func (h *clientRoutes) list(c *gin.Context) {

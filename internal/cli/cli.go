@@ -25,14 +25,16 @@ var Version = "dev"
 // Env is what a command run sees of its surroundings; tests supply their own.
 type Env struct {
 	Stdout, Stderr io.Writer
-	Environ        []string
+	// Stdin feeds --password-stdin; nil reads as empty.
+	Stdin   io.Reader
+	Environ []string
 	// Ready, when set, receives the address serve listens on.
 	Ready func(addr string)
 }
 
 // Run executes the command line and returns the process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return RunEnv(ctx, args, Env{Stdout: stdout, Stderr: stderr, Environ: os.Environ()})
+	return RunEnv(ctx, args, Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Environ: os.Environ()})
 }
 
 // RunEnv is Run with an explicit environment.
@@ -62,6 +64,8 @@ func newRoot(env *Env) *cobra.Command {
 		newVersionCmd(env),
 		newClientsCmd(env),
 		newKeysCmd(env),
+		newUsersCmd(env),
+		newRolesCmd(env),
 	)
 	return root
 }

@@ -1,34 +1,50 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse-dev/gatehouse/internal/admin"
 	"github.com/gatehouse-dev/gatehouse/internal/clients"
-	"github.com/gatehouse-dev/gatehouse/internal/clientsecret"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/pkg/adminapi"
 )
 
 func newClientsCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "clients", Short: "Manage OAuth clients on this host's database"}
-	cmd.AddCommand(newCreateAPICmd(env))
+	cmd.AddCommand(
+		newCreateAPICmd(env),
+		newCreateWebCmd(env),
+		newClientsListCmd(env),
+		newClientsGetCmd(env),
+		newRotateSecretCmd(env),
+		newClientsDeleteCmd(env),
+		newClientsEnableCmd(env, true),
+		newClientsEnableCmd(env, false),
+	)
 	return cmd
 }
 
-// apiClientView is how the CLI prints a client; the secret only on create.
-type apiClientView struct {
-	ClientID            string   `json:"client_id"`
-	ClientSecret        string   `json:"client_secret,omitempty"`
-	Name                string   `json:"name"`
-	Description         string   `json:"description"`
-	Scopes              []string `json:"scopes"`
-	SecretExpiresOn     string   `json:"secret_expires_on"`
-	AccessTokenLifetime int      `json:"access_token_lifetime,omitempty"`
-	Status              string   `json:"status"`
-}
+// Flags of the create commands by the wire field they set, so a validation
+// error can point at the flag to fix.
+var (
+	apiClientFlags = map[string]string{
+		"client_id": "client-id", "name": "name", "description": "description", "scopes": "scopes",
+		"secret_expires_on": "secret-expires-on", "access_token_lifetime": "access-token-lifetime",
+		"public_base_uri": "public-base-uri",
+	}
+	webClientFlags = map[string]string{
+		"client_id": "client-id", "name": "name", "description": "description", "scopes": "scopes",
+		"secret_expires_on": "secret-expires-on", "access_token_lifetime": "access-token-lifetime",
+		"redirect_uris": "redirect-uri", "allowed_cors_origins": "cors-origin",
+		"post_logout_redirect_uris": "post-logout-redirect-uri",
+	}
+	secretFlags = map[string]string{"secret_expires_on": "secret-expires-on", "grace_period_seconds": "grace-period"}
+)
 
 func newCreateAPICmd(env *Env) *cobra.Command {
 	var (
@@ -44,45 +60,17 @@ func newCreateAPICmd(env *Env) *cobra.Command {
 			if err := out.validate(); err != nil {
 				return err
 			}
-			cfg, err := loadConfig(cmd, env)
+			h, err := openHost(cmd, env)
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), cfg, newLogger(cfg, env.Stderr), true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			hasher, err := clientsecret.NewHasher([]byte(cfg.Secret))
-			if err != nil {
-				return err
-			}
+			defer h.Close()
 			in.Scopes = splitList(scopes)
-			svc := &clients.Service{Store: st, Hasher: hasher}
-			created, err := svc.CreateAPI(cmd.Context(), in)
+			created, err := h.clients.CreateAPI(h.ctx, in)
 			if err != nil {
-				return err
+				return explain(err, "client", apiClientFlags, fmt.Sprintf("client_id %q", in.ID))
 			}
-			c := created.Client
-			view := apiClientView{
-				ClientID: c.ID, ClientSecret: created.Secret, Name: c.Name, Description: c.Description,
-				Scopes: c.Scopes, SecretExpiresOn: clients.SecretExpiresOn(c.SecretExpiresAt),
-				AccessTokenLifetime: int(c.AccessTokenLifetime / time.Second),
-				Status:              clients.Status(c, time.Now()),
-			}
-			if out.json() {
-				return writeJSON(env.Stdout, view)
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "client_id:\t%s\n", view.ClientID)
-			if view.ClientSecret != "" {
-				fmt.Fprintf(tw, "client_secret:\t%s\t(shown once: store it now)\n", view.ClientSecret)
-			}
-			fmt.Fprintf(tw, "name:\t%s\n", view.Name)
-			fmt.Fprintf(tw, "scopes:\t%s\n", strings.Join(view.Scopes, " "))
-			fmt.Fprintf(tw, "secret_expires_on:\t%s\n", view.SecretExpiresOn)
-			fmt.Fprintf(tw, "status:\t%s\n", view.Status)
-			return tw.Flush()
+			return printClient(env.Stdout, &out, admin.APIClientView(created.Client, created.Secret, h.domain, time.Now()))
 		},
 	}
 	f := cmd.Flags()
@@ -95,6 +83,294 @@ func newCreateAPICmd(env *Env) *cobra.Command {
 	f.StringVar(&in.PublicBaseURI, "public-base-uri", "", "the client's public base URI")
 	out.register(cmd)
 	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func newCreateWebCmd(env *Env) *cobra.Command {
+	var (
+		name, description, clientID, scopes, expiresOn string
+		redirectURIs, corsOrigins, logoutURIs          []string
+		confidential, noConsent                        bool
+		lifetime                                       int
+		out                                            output
+	)
+	cmd := &cobra.Command{
+		Use:   "create-web",
+		Short: "Register a Web App client (OIDC sign-in); a confidential one's secret is printed once",
+		Long: "Register a Web App client that signs users in with the authorization code flow and PKCE.\n" +
+			"Public by default (a SPA or mobile app: no secret); --confidential makes a server-side\n" +
+			"app's client, whose secret is generated and printed once.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			h, err := openHost(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			f := cmd.Flags()
+			public, consent := !confidential, !noConsent
+			p := clients.Patch{
+				Public: &public, RequireConsent: &consent,
+				RedirectURIs: &redirectURIs, AllowedCORSOrigins: &corsOrigins, PostLogoutRedirectURIs: &logoutURIs,
+			}
+			if f.Changed("name") {
+				p.Name = &name
+			}
+			if f.Changed("description") {
+				p.Description = &description
+			}
+			if f.Changed("client-id") {
+				p.ClientID = &clientID
+			}
+			if f.Changed("scopes") {
+				list := splitList(scopes)
+				p.Scopes = &list
+			}
+			if f.Changed("secret-expires-on") {
+				p.SecretExpiresOn = &expiresOn
+			}
+			if f.Changed("access-token-lifetime") {
+				p.AccessTokenLifetime = &lifetime
+			}
+			created, err := h.clients.Create(h.ctx, store.ClientTypeWeb, p)
+			if err != nil {
+				return explain(err, "client", webClientFlags, fmt.Sprintf("client_id %q", clientID))
+			}
+			return printClient(env.Stdout, &out, admin.WebClientView(created.Client, created.Secret, time.Now()))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "display name (required)")
+	f.StringArrayVar(&redirectURIs, "redirect-uri", nil, "a redirect URI (at least one; repeat the flag for more)")
+	f.BoolVar(&confidential, "confidential", false, "a server-side app: generate a secret (default: public client, PKCE only)")
+	f.StringArrayVar(&corsOrigins, "cors-origin", nil, "an allowed CORS origin scheme://host[:port] (repeatable)")
+	f.StringArrayVar(&logoutURIs, "post-logout-redirect-uri", nil, "a post-logout redirect URI (repeatable)")
+	f.StringVar(&scopes, "scopes", "", "comma- or space-separated allowed scopes (default: "+strings.Join(clients.DefaultWebScopes, ",")+")")
+	f.BoolVar(&noConsent, "no-consent", false, "skip the consent screen (default: users consent)")
+	f.StringVar(&description, "description", "", "description")
+	f.StringVar(&clientID, "client-id", "", "client id (default: generated)")
+	f.StringVar(&expiresOn, "secret-expires-on", "", "confidential only: last day the secret works, YYYY-MM-DD (default: today + 90 days)")
+	f.IntVar(&lifetime, "access-token-lifetime", 0, "access token lifetime in seconds, 60…259200 (default: server setting)")
+	out.register(cmd)
+	return cmd
+}
+
+func newClientsListCmd(env *Env) *cobra.Command {
+	var (
+		typ  string
+		page pageFlag
+		out  output
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List clients, a page at a time (never a secret)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			if typ != "" && typ != store.ClientTypeAPI && typ != store.ClientTypeWeb {
+				return errors.New("--type must be api or web")
+			}
+			if err := page.validate(); err != nil {
+				return err
+			}
+			h, err := openHost(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			p := page.page()
+			list, total, err := h.store.ListClients(h.ctx, store.ClientFilter{Type: typ, Offset: p.Offset, Limit: p.Limit})
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			views := make([]any, len(list))
+			for i := range list {
+				views[i] = admin.ClientView(&list[i], "", h.domain, now)
+			}
+			if out.json() {
+				return writeJSON(env.Stdout, pageOf(views, page.n, total))
+			}
+			tw := newTable(env.Stdout)
+			if len(list) > 0 {
+				fmt.Fprintln(tw, "CLIENT_ID\tTYPE\tNAME\tSTATUS\tSECRET_EXPIRES_ON\tSCOPES")
+			}
+			for i := range list {
+				c := &list[i]
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Type, c.Name, clients.Status(c, now),
+					orDash(clients.SecretExpiresOn(c.SecretExpiresAt)), joinList(c.Scopes))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			pageFooter(env.Stdout, len(list), page.n, total, "clients")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&typ, "type", "", "only this type: api or web (default: both)")
+	page.register(cmd)
+	out.register(cmd)
+	return cmd
+}
+
+func newClientsGetCmd(env *Env) *cobra.Command {
+	var out output
+	cmd := &cobra.Command{
+		Use:   "get CLIENT_ID",
+		Short: "Show one client (never its secret)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			h, err := openHost(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			c, err := h.findClient(args[0])
+			if err != nil {
+				return err
+			}
+			return printClient(env.Stdout, &out, admin.ClientView(c, "", h.domain, time.Now()))
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+func newRotateSecretCmd(env *Env) *cobra.Command {
+	var (
+		expiresOn string
+		grace     int
+		out       output
+	)
+	cmd := &cobra.Command{
+		Use:   "rotate-secret CLIENT_ID",
+		Short: "Replace a client's secret; prints the new one once",
+		Long: "Replace a client's secret and print the new one once. With --grace-period the old\n" +
+			"secret keeps working that many seconds (at most 7 days) while callers switch over.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			h, err := openHost(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			c, err := h.findClient(args[0])
+			if err != nil {
+				return err
+			}
+			res, err := h.clients.RegenerateSecret(h.ctx, c.Type, c.ID, expiresOn, time.Duration(grace)*time.Second)
+			if errors.Is(err, clients.ErrPublicClient) {
+				return &message{text: fmt.Sprintf("client %q is public: it has no secret to rotate", c.ID), err: err}
+			}
+			if err != nil {
+				return explain(err, "secret rotation", secretFlags, "")
+			}
+			v := adminapi.SecretResponse{ClientSecret: res.Secret, SecretExpiresOn: clients.SecretExpiresOn(res.SecretExpiresAt)}
+			if out.json() {
+				return writeJSON(env.Stdout, v)
+			}
+			k := newKV(env.Stdout)
+			k.line("client_id", c.ID)
+			k.secret(v.ClientSecret)
+			k.line("secret_expires_on", v.SecretExpiresOn)
+			if grace > 0 {
+				k.line("previous secret works until", time.Now().UTC().Add(time.Duration(grace)*time.Second).Format(time.RFC3339))
+			} else {
+				k.line("previous secret", "no longer works")
+			}
+			return k.flush()
+		},
+	}
+	cmd.Flags().StringVar(&expiresOn, "secret-expires-on", "", "last day the new secret works, YYYY-MM-DD (default: today + 90 days)")
+	cmd.Flags().IntVar(&grace, "grace-period", 0, "seconds the old secret keeps working, at most 604800 (default: 0, it stops now)")
+	out.register(cmd)
+	return cmd
+}
+
+// deleted is what `clients delete -o json` prints.
+type deleted struct {
+	ClientID string `json:"client_id"`
+	Deleted  bool   `json:"deleted"`
+}
+
+func newClientsDeleteCmd(env *Env) *cobra.Command {
+	var out output
+	cmd := &cobra.Command{
+		Use:   "delete CLIENT_ID",
+		Short: "Delete a client; its tokens become inactive",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			h, err := openHost(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			c, err := h.findClient(args[0])
+			if err != nil {
+				return err
+			}
+			if err := h.clients.Delete(h.ctx, c.Type, c.ID); err != nil {
+				return err
+			}
+			if out.json() {
+				return writeJSON(env.Stdout, deleted{ClientID: c.ID, Deleted: true})
+			}
+			fmt.Fprintf(env.Stdout, "deleted client %s (%s)\n", c.ID, c.Name)
+			return nil
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+// newClientsEnableCmd builds `clients enable` (on) or `clients disable`.
+func newClientsEnableCmd(env *Env, on bool) *cobra.Command {
+	use, short := "enable", "Let a disabled client get tokens again; prints the client"
+	if !on {
+		use, short = "disable", "Stop a client: the token endpoint refuses it and its tokens introspect inactive"
+	}
+	var out output
+	cmd := &cobra.Command{
+		Use:   use + " CLIENT_ID",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			h, err := openHost(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			c, err := h.findClient(args[0])
+			if err != nil {
+				return err
+			}
+			if err := h.clients.Update(h.ctx, c.Type, c.ID, clients.Patch{Enabled: &on}); err != nil {
+				return explain(err, "client", nil, "")
+			}
+			if c, err = h.findClient(c.ID); err != nil {
+				return err
+			}
+			return printClient(env.Stdout, &out, admin.ClientView(c, "", h.domain, time.Now()))
+		},
+	}
+	out.register(cmd)
 	return cmd
 }
 
