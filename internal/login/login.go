@@ -107,8 +107,21 @@ func (p *Pages) setCookie(c *gin.Context, name, value string, maxAge int) {
 	})
 }
 
+// signedInKey holds a session started during this very request, whose
+// cookie the browser has not sent back yet.
+const signedInKey = "gatehouse.signed_in"
+
+type signedIn struct {
+	user     *store.User
+	authTime time.Time
+}
+
 // Current returns the browser's signed-in, enabled user.
 func (p *Pages) Current(c *gin.Context) (*store.User, time.Time, error) {
+	if v, ok := c.Get(signedInKey); ok {
+		s := v.(signedIn)
+		return s.user, s.authTime, nil
+	}
 	token, err := c.Cookie(SessionCookie)
 	if err != nil || token == "" {
 		return nil, time.Time{}, nil
@@ -145,6 +158,7 @@ func (p *Pages) startSession(c *gin.Context, u *store.User) (time.Time, error) {
 		return time.Time{}, err
 	}
 	p.setCookie(c, SessionCookie, token, int(p.SessionLifetime/time.Second))
+	c.Set(signedInKey, signedIn{user: u, authTime: now})
 	return now, nil
 }
 

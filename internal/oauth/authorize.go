@@ -66,6 +66,17 @@ func (p *Provider) Resume(c *gin.Context, authorizeQuery string, freshLogin time
 	}
 
 	form := ar.GetRequestForm()
+	// PKCE is checked here, before any page is shown (fosite would only
+	// check it when issuing the code): S256 only, required for public clients.
+	challenge, method := form.Get("code_challenge"), form.Get("code_challenge_method")
+	switch {
+	case challenge == "" && client.IsPublic():
+		p.authorizeError(c, ar, fosite.ErrInvalidRequest.WithHint("Public clients must use PKCE (code_challenge with S256)."))
+		return
+	case challenge != "" && method != "S256":
+		p.authorizeError(c, ar, fosite.ErrInvalidRequest.WithHint("code_challenge_method must be S256."))
+		return
+	}
 	prompts := strings.Fields(form.Get("prompt"))
 	promptNone := slices.Contains(prompts, "none")
 	user, authTime, err := p.SignIn.Current(c)
