@@ -35,12 +35,7 @@ func (a *API) userView(c *gin.Context, u *store.User) (adminapi.User, error) {
 	if err != nil {
 		return adminapi.User{}, err
 	}
-	names := []string{}
-	for _, r := range roles {
-		names = append(names, r.Name)
-	}
-	return adminapi.User{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Enabled: u.Enabled,
-		Roles: names, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}, nil
+	return UserView(u, roles), nil
 }
 
 func (a *API) listUsers(c *gin.Context) {
@@ -134,8 +129,7 @@ func (a *API) roleView(c *gin.Context, r *store.Role) (adminapi.Role, error) {
 	if err != nil {
 		return adminapi.Role{}, err
 	}
-	return adminapi.Role{Name: r.Name, Description: r.Description, Scopes: nonNil(r.Scopes), Builtin: r.Builtin,
-		Members: nonNil(members), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+	return RoleView(r, members), nil
 }
 
 func (a *API) listRoles(c *gin.Context) {
