@@ -119,7 +119,7 @@ func (h *clientRoutes) list(c *gin.Context) {
 
 func (h *clientRoutes) create(c *gin.Context) {
 	var w clientWrite
-	if err := decodeBody(c, h.fieldsFor(true), &w); err != nil {
+	if err := decodeBody(c, h.fieldsFor(true), &w, func() map[string]string { return h.api.Clients.Check(h.typ, w.patch(), true) }); err != nil {
 		fail(c, err)
 		return
 	}
@@ -143,7 +143,7 @@ func (h *clientRoutes) get(c *gin.Context) {
 
 func (h *clientRoutes) patch(c *gin.Context) {
 	var w clientWrite
-	if err := decodeBody(c, h.fieldsFor(false), &w); err != nil {
+	if err := decodeBody(c, h.fieldsFor(false), &w, func() map[string]string { return h.api.Clients.Check(h.typ, w.patch(), false) }); err != nil {
 		fail(c, err)
 		return
 	}
@@ -167,7 +167,7 @@ func (h *clientRoutes) regenerate(c *gin.Context) {
 		SecretExpiresOn    *string `json:"secret_expires_on"`
 		GracePeriodSeconds *int    `json:"grace_period_seconds"`
 	}
-	if err := decodeBody(c, secretFields, &w); err != nil {
+	if err := decodeBody(c, secretFields, &w, nil); err != nil {
 		fail(c, err)
 		return
 	}
@@ -193,7 +193,7 @@ func (h *clientRoutes) duplicate(c *gin.Context) {
 	var w struct {
 		Name *string `json:"name"`
 	}
-	if err := decodeBody(c, duplicateFields, &w); err != nil {
+	if err := decodeBody(c, duplicateFields, &w, nil); err != nil {
 		fail(c, err)
 		return
 	}

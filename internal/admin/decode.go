@@ -32,8 +32,10 @@ func fields(writable, readOnly []string) fieldSet {
 
 // decodeBody reads a JSON object into target (a struct of pointer fields),
 // refusing malformed JSON, unknown and read-only fields, nulls and wrong
-// types — naming every offending field. An empty body is {}.
-func decodeBody(c *gin.Context, fs fieldSet, target any) error {
+// types — naming every offending field. When it refuses, check (if given)
+// adds the rule problems of the fields that did decode, so one answer
+// names every bad field (SPEC §5). An empty body is {}.
+func decodeBody(c *gin.Context, fs fieldSet, target any, check func() map[string]string) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		return err // *http.MaxBytesError → 413
@@ -56,10 +58,10 @@ func decodeBody(c *gin.Context, fs fieldSet, target any) error {
 			details[k] = "must not be null"
 		}
 	}
-	if len(details) > 0 {
-		return badRequest("the body has fields that cannot be set", details)
-	}
 	for k, v := range raw {
+		if details[k] != "" {
+			continue
+		}
 		// Decode field by field so a type error names its field.
 		probe := map[string]json.RawMessage{k: v}
 		b, _ := json.Marshal(probe)
@@ -73,7 +75,14 @@ func decodeBody(c *gin.Context, fs fieldSet, target any) error {
 		}
 	}
 	if len(details) > 0 {
-		return badRequest("the body has fields of the wrong type", details)
+		if check != nil {
+			for k, v := range check() {
+				if _, ok := details[k]; !ok {
+					details[k] = v
+				}
+			}
+		}
+		return badRequest("the body has fields that cannot be set as sent", details)
 	}
 	return nil
 }

@@ -6,11 +6,11 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ory/fosite"
 
 	"github.com/gatehouse-dev/gatehouse/internal/clients"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
-	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/pkg/adminapi"
 )
 
@@ -55,7 +55,7 @@ func toAPIError(err error) *adminapi.Error {
 		return notFound("resource")
 	case errors.Is(err, store.ErrConflict):
 		return apiError(http.StatusConflict, adminapi.CodeConflict, "already taken", nil)
-	case sqlstore.IsUnavailable(err):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, fosite.ErrTemporarilyUnavailable):
 		return apiError(http.StatusServiceUnavailable, adminapi.CodeServerError, "the database is unavailable; try again", nil)
 	}
 	return nil

@@ -61,7 +61,7 @@ func (a *API) listUsers(c *gin.Context) {
 
 func (a *API) createUser(c *gin.Context) {
 	var w userWrite
-	if err := decodeBody(c, userCreateFields, &w); err != nil {
+	if err := decodeBody(c, userCreateFields, &w, func() map[string]string { return a.Identity.CheckUser(w.patch(), true) }); err != nil {
 		fail(c, err)
 		return
 	}
@@ -95,7 +95,7 @@ func (a *API) getUser(c *gin.Context) {
 
 func (a *API) patchUser(c *gin.Context) {
 	var w userWrite
-	if err := decodeBody(c, userPatchFields, &w); err != nil {
+	if err := decodeBody(c, userPatchFields, &w, func() map[string]string { return a.Identity.CheckUser(w.patch(), false) }); err != nil {
 		fail(c, err)
 		return
 	}
@@ -155,7 +155,7 @@ func (a *API) listRoles(c *gin.Context) {
 
 func (a *API) createRole(c *gin.Context) {
 	var w roleWrite
-	if err := decodeBody(c, roleCreateFields, &w); err != nil {
+	if err := decodeBody(c, roleCreateFields, &w, func() map[string]string { return a.Identity.CheckRole(w.patch(), true) }); err != nil {
 		fail(c, err)
 		return
 	}
@@ -189,7 +189,7 @@ func (a *API) getRole(c *gin.Context) {
 
 func (a *API) patchRole(c *gin.Context) {
 	var w roleWrite
-	if err := decodeBody(c, rolePatchFields, &w); err != nil {
+	if err := decodeBody(c, rolePatchFields, &w, func() map[string]string { return a.Identity.CheckRole(w.patch(), false) }); err != nil {
 		fail(c, err)
 		return
 	}
@@ -212,7 +212,7 @@ func (a *API) addMember(c *gin.Context) {
 	var w struct {
 		Username *string `json:"username"`
 	}
-	if err := decodeBody(c, memberFields, &w); err != nil {
+	if err := decodeBody(c, memberFields, &w, nil); err != nil {
 		fail(c, err)
 		return
 	}

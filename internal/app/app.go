@@ -16,8 +16,10 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/clientsecret"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/jobs"
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
 	"github.com/gatehouse-dev/gatehouse/internal/login"
+	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/oauth"
 	"github.com/gatehouse-dev/gatehouse/internal/reminders"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
@@ -31,8 +33,15 @@ type App struct {
 	Keys    *keys.Manager
 	Hasher  *clientsecret.Hasher
 	Log     *slog.Logger
-	// Reminders is the secret-expiry job; serve runs it in the background.
+	// AdminHandler serves /api, /console and /metrics when admin.addr is
+	// set; nil means Handler serves them.
+	AdminHandler http.Handler
+	Metrics      *metrics.Metrics
+	// Reminders is the secret-expiry job (RunJobs runs it).
 	Reminders *reminders.Job
+
+	jobs *jobs.Runner
+	cfg  *config.Config
 
 	draining atomic.Bool
 }
@@ -49,6 +58,7 @@ func OpenStore(cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
 		MaxOpenConns:    cfg.Database.MaxOpenConns,
 		MaxIdleConns:    cfg.Database.MaxIdleConns,
 		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
+		QueryTimeout:    cfg.Database.QueryTimeout,
 		Logger:          log,
 	})
 	if err != nil {
@@ -110,17 +120,23 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		return nil, err
 	}
 
+	sqlDB, err := st.DB().DB()
+	if err != nil {
+		return nil, err
+	}
+	m := metrics.New(sqlDB)
+	provider.Metrics = m
+
 	gin.SetMode(gin.ReleaseMode)
-	engine := gin.New()
-	engine.HandleMethodNotAllowed = true
-	a := &App{Store: st, Keys: km, Hasher: hasher, Log: log}
-	engine.Use(
-		requestLog(log),
-		closeWhileDraining(&a.draining),
-		recoverPanic(log),
-		limitBody(maxBodyBytes),
-		requestTimeout(cfg.HTTP.RequestTimeout),
-	)
+	a := &App{Store: st, Keys: km, Hasher: hasher, Log: log, Metrics: m}
+	engine := a.newEngine(cfg, log, m)
+	// admin.addr moves the management API, the console and /metrics to a
+	// listener of their own that need not be exposed publicly (SPEC §1).
+	adminEngine := engine
+	if cfg.Admin.Addr != "" {
+		adminEngine = a.newEngine(cfg, log, m)
+		a.AdminHandler = adminEngine
+	}
 	health{db: st, draining: &a.draining}.Register(engine)
 	provider.Register(engine)
 	clientSvc := &clients.Service{Store: st, Hasher: hasher}
@@ -133,7 +149,8 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		},
 		Log: log,
 	}
-	api.Register(engine)
+	api.Register(adminEngine)
+	adminEngine.GET("/metrics", gin.WrapH(m.Handler()))
 
 	job := &reminders.Job{Store: st, Log: log, Issuer: issuer}
 	if cfg.SMTP.URL != "" {
@@ -144,6 +161,8 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		job.Mailer = mailer
 	}
 	a.Reminders = job
+	a.jobs = &jobs.Runner{Leases: st, Log: log, Metrics: m, Holder: jobs.NewHolder()}
+	a.cfg = cfg
 	tmpl, err := web.Templates()
 	if err != nil {
 		return nil, err
@@ -151,22 +170,56 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	pg := &pages{tmpl: tmpl, brand: web.Brand{
 		ProductName: cfg.UI.ProductName, LogoURL: cfg.UI.LogoURL, AccentColor: cfg.UI.AccentColor,
 	}}
-	engine.StaticFS("/static", http.FS(web.Static()))
+	for _, e := range distinct(engine, adminEngine) {
+		e.StaticFS("/static", http.FS(web.Static()))
+		e.NoRoute(pg.notFound)
+		e.NoMethod(func(c *gin.Context) {
+			c.Header("Cache-Control", "no-store")
+			c.Header("Pragma", "no-cache")
+			c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route", "details": gin.H{}})
+		})
+	}
 	signIn := &login.Pages{
 		Store: st, Flow: provider, Templates: tmpl, Brand: pg.brand,
 		Secure:          cfg.IssuerURL().Scheme == "https",
 		SessionLifetime: cfg.Tokens.SessionLifetime,
 		Log:             log,
+		Metrics:         m,
 	}
 	provider.SignIn, provider.Logout = signIn, signIn
 	signIn.Register(engine)
-	engine.NoRoute(pg.notFound)
-	engine.NoMethod(func(c *gin.Context) {
-		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed", "message": "method not allowed on this route", "details": gin.H{}})
-	})
 
 	a.Handler = engine
 	return a, nil
+}
+
+// newEngine is a gin engine with the middleware every listener shares.
+func (a *App) newEngine(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) *gin.Engine {
+	engine := gin.New()
+	engine.HandleMethodNotAllowed = true
+	engine.Use(
+		requestLog(log),
+		m.Middleware(),
+		closeWhileDraining(&a.draining),
+		recoverPanic(log),
+		limitBody(maxBodyBytes),
+		requestTimeout(cfg.HTTP.RequestTimeout),
+	)
+	return engine
+}
+
+func distinct(a, b *gin.Engine) []*gin.Engine {
+	if a == b {
+		return []*gin.Engine{a}
+	}
+	return []*gin.Engine{a, b}
+}
+
+// RunJobs runs the background jobs until ctx ends: secret expiry reminders
+// and cleanup of expired rows, each once per period across replicas.
+func (a *App) RunJobs(ctx context.Context) {
+	go a.jobs.Every(ctx, "cleanup", a.cfg.Jobs.CleanupInterval, jobs.Cleanup(a.Store, a.cfg.Jobs.CleanupRetention))
+	a.jobs.Every(ctx, "reminders", a.cfg.Jobs.ReminderInterval, a.Reminders.RunOnce)
 }
 
 var errNoSecret = errors.New("server secret missing")

@@ -99,6 +99,8 @@ func recoverPanic(log *slog.Logger) gin.HandlerFunc {
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
+			c.Header("Cache-Control", "no-store")
+			c.Header("Pragma", "no-cache")
 			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "request_too_large", "message": "body over 1 MiB", "details": gin.H{}})
 			return
 		}

@@ -52,26 +52,47 @@ func newServeCmd(env *Env) *cobra.Command {
 				return err
 			}
 
-			ln, err := net.Listen("tcp", cfg.Addr)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			listeners := []struct {
+				addr    string
+				handler http.Handler
+			}{{cfg.Addr, a.Handler}}
+			if a.AdminHandler != nil {
+				listeners = append(listeners, struct {
+					addr    string
+					handler http.Handler
+				}{cfg.Admin.Addr, a.AdminHandler})
 			}
-			srv := &http.Server{
-				Handler:           a.Handler,
-				ReadHeaderTimeout: 10 * time.Second,
-				ReadTimeout:       cfg.HTTP.RequestTimeout,
-				WriteTimeout:      cfg.HTTP.RequestTimeout + 5*time.Second,
-				IdleTimeout:       2 * time.Minute,
+			var servers []*http.Server
+			errc := make(chan error, len(listeners))
+			for i, l := range listeners {
+				ln, err := net.Listen("tcp", l.addr)
+				if err != nil {
+					for _, srv := range servers {
+						srv.Close()
+					}
+					return fmt.Errorf("listen on %s: %w", l.addr, err)
+				}
+				srv := &http.Server{
+					Handler:           l.handler,
+					ReadHeaderTimeout: 10 * time.Second,
+					ReadTimeout:       cfg.HTTP.RequestTimeout,
+					WriteTimeout:      cfg.HTTP.RequestTimeout + 5*time.Second,
+					IdleTimeout:       2 * time.Minute,
+				}
+				servers = append(servers, srv)
+				go func() { errc <- srv.Serve(ln) }()
+				if i == 0 {
+					log.Info("gatehouse serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "version", Version, "database", st.Dialect())
+					if env.Ready != nil {
+						env.Ready(ln.Addr().String())
+					}
+				} else {
+					log.Info("admin listener serving", "addr", ln.Addr().String())
+				}
 			}
-			errc := make(chan error, 1)
-			go func() { errc <- srv.Serve(ln) }()
 			jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 			defer stopJobs()
-			go a.Reminders.Run(jobs, cfg.Jobs.ReminderInterval)
-			log.Info("gatehouse serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "version", Version, "database", st.Dialect())
-			if env.Ready != nil {
-				env.Ready(ln.Addr().String())
-			}
+			go a.RunJobs(jobs)
 
 			select {
 			case err := <-errc:
@@ -88,11 +109,15 @@ func newServeCmd(env *Env) *cobra.Command {
 			time.Sleep(cfg.HTTP.DrainDelay)
 			sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownGrace)
 			defer cancel()
-			if err := srv.Shutdown(sctx); err != nil {
-				return fmt.Errorf("shutdown: %w", err)
+			for _, srv := range servers {
+				if err := srv.Shutdown(sctx); err != nil {
+					return fmt.Errorf("shutdown: %w", err)
+				}
 			}
-			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
+			for range servers {
+				if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
 			}
 			log.Info("stopped")
 			return nil

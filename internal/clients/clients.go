@@ -238,6 +238,35 @@ func (s *Service) Update(ctx context.Context, typ, id string, p Patch) error {
 	})
 }
 
+// Check reports the rule problems of the fields p sets without changing
+// anything, so a caller that already found other problems in a request can
+// name them all at once.
+func (s *Service) Check(typ string, p Patch, creating bool) map[string]string {
+	bad := fieldErrors{}
+	c := &store.Client{Type: typ, Public: typ == store.ClientTypeWeb}
+	if p.ClientID != nil {
+		if creating {
+			if msg := checkID(*p.ClientID); msg != "" {
+				bad["client_id"] = msg
+			}
+		} else {
+			bad["client_id"] = "is read-only"
+		}
+	}
+	if creating && p.Name == nil {
+		bad["name"] = "is required"
+	}
+	if p.Public != nil && creating && typ == store.ClientTypeWeb {
+		c.Public = *p.Public
+	}
+	if !creating {
+		// A PATCH without redirect_uris keeps the stored ones.
+		c.RedirectURIs = []string{"https://unchanged.invalid/"}
+	}
+	s.apply(c, p, bad, s.now(), creating)
+	return bad
+}
+
 // apply sets and checks every field p carries (except id and public).
 func (s *Service) apply(c *store.Client, p Patch, bad fieldErrors, now time.Time, creating bool) {
 	isWeb := c.Type == store.ClientTypeWeb

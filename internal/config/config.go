@@ -35,6 +35,12 @@ type Config struct {
 	UI       UI       `koanf:"ui"`
 	SMTP     SMTP     `koanf:"smtp"`
 	Jobs     Jobs     `koanf:"jobs"`
+	Admin    Admin    `koanf:"admin"`
+}
+
+// Admin places the administrative surface.
+type Admin struct {
+	Addr string `koanf:"addr" help:"second listen address for /api, /console and /metrics (empty: the main listener serves them)"`
 }
 
 // SMTP configures outgoing mail (secret expiry reminders).
@@ -46,6 +52,8 @@ type SMTP struct {
 // Jobs sets the background jobs' periods.
 type Jobs struct {
 	ReminderInterval time.Duration `koanf:"reminder_interval" help:"how often to look for client secrets expiring within 14 days"`
+	CleanupInterval  time.Duration `koanf:"cleanup_interval" help:"how often expired tokens, codes and sessions are deleted"`
+	CleanupRetention time.Duration `koanf:"cleanup_retention" help:"how long past their expiry rows are kept before cleanup deletes them"`
 }
 
 // UI brands the HTML pages.
@@ -60,6 +68,7 @@ type Database struct {
 	MaxOpenConns    int           `koanf:"max_open_conns" help:"most open connections"`
 	MaxIdleConns    int           `koanf:"max_idle_conns" help:"most idle connections kept"`
 	ConnMaxLifetime time.Duration `koanf:"conn_max_lifetime" help:"recycle connections after this long"`
+	QueryTimeout    time.Duration `koanf:"query_timeout" help:"longest a PostgreSQL statement or connection attempt may take"`
 }
 
 // Tokens sets token lifetimes and algorithms.
@@ -100,6 +109,7 @@ func Defaults() Config {
 			MaxOpenConns:    20,
 			MaxIdleConns:    20,
 			ConnMaxLifetime: 30 * time.Minute,
+			QueryTimeout:    5 * time.Second,
 		},
 		Tokens: Tokens{
 			AccessTokenLifetime:  time.Hour,
@@ -114,7 +124,7 @@ func Defaults() Config {
 		},
 		Log:  Log{Level: "info"},
 		UI:   UI{ProductName: "Gatehouse", AccentColor: "#2952cc"},
-		Jobs: Jobs{ReminderInterval: time.Hour},
+		Jobs: Jobs{ReminderInterval: time.Hour, CleanupInterval: 10 * time.Minute, CleanupRetention: time.Hour},
 		HTTP: HTTP{DrainDelay: 2 * time.Second, ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
 	}
 }
@@ -168,6 +178,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Database.MaxIdleConns < 0 {
 		bad("database.max_idle_conns", "must not be negative")
+	}
+	if c.Database.QueryTimeout < 100*time.Millisecond {
+		bad("database.query_timeout", "must be at least 100ms")
 	}
 	if c.Database.ConnMaxLifetime < 0 {
 		bad("database.conn_max_lifetime", "must not be negative")
@@ -224,6 +237,19 @@ func (c *Config) Validate() error {
 	}
 	if c.Jobs.ReminderInterval < time.Second {
 		bad("jobs.reminder_interval", "must be at least 1s")
+	}
+	if c.Jobs.CleanupInterval < time.Second {
+		bad("jobs.cleanup_interval", "must be at least 1s")
+	}
+	if c.Jobs.CleanupRetention < 0 {
+		bad("jobs.cleanup_retention", "must not be negative")
+	}
+	if c.Admin.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Admin.Addr); err != nil {
+			bad("admin.addr", "must be host:port or :port, got %q", c.Admin.Addr)
+		} else if c.Admin.Addr == c.Addr {
+			bad("admin.addr", "must differ from addr")
+		}
 	}
 	if strings.TrimSpace(c.UI.ProductName) == "" {
 		bad("ui.product_name", "must not be empty")

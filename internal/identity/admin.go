@@ -142,6 +142,41 @@ func (s *Service) applyUser(u *store.User, p UserPatch, bad fieldErrors) error {
 	return nil
 }
 
+// CheckUser reports the rule problems of the fields p sets, changing nothing.
+func (s *Service) CheckUser(p UserPatch, creating bool) map[string]string {
+	bad := fieldErrors{}
+	if creating && p.Username == nil {
+		bad["username"] = "is required"
+	}
+	p.Password = checkOnlyPassword(p.Password, bad)
+	_ = s.applyUser(&store.User{}, p, bad)
+	return bad
+}
+
+// checkOnlyPassword validates a password without paying for its hash.
+func checkOnlyPassword(pw *string, bad fieldErrors) *string {
+	if pw == nil {
+		return nil
+	}
+	if n := utf8.RuneCountInString(*pw); n < MinPasswordLength || len(*pw) > MaxPasswordLength {
+		bad["password"] = fmt.Sprintf("must be %d to %d characters", MinPasswordLength, MaxPasswordLength)
+	}
+	return nil
+}
+
+// CheckRole reports the rule problems of the fields p sets, changing nothing.
+func (s *Service) CheckRole(p RolePatch, creating bool) map[string]string {
+	bad := fieldErrors{}
+	if creating && p.Name == nil {
+		bad["name"] = "is required"
+	}
+	if !creating && p.Name != nil {
+		bad["name"] = "is read-only"
+	}
+	applyRole(&store.Role{}, p, bad)
+	return bad
+}
+
 // CreateUser adds a user; username is required.
 func (s *Service) CreateUser(ctx context.Context, p UserPatch) (*store.User, error) {
 	u := &store.User{ID: clients.NewID(), Enabled: true}

@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/web"
 )
@@ -54,6 +55,7 @@ type Pages struct {
 	Secure          bool
 	SessionLifetime time.Duration
 	Log             *slog.Logger
+	Metrics         *metrics.Metrics
 	Now             func() time.Time
 
 	users, addrs *throttle
@@ -313,10 +315,12 @@ func (p *Pages) login(c *gin.Context) {
 		p.users.fail("u:"+username, now)
 		p.addrs.fail("a:"+addr, now)
 		p.Log.InfoContext(c.Request.Context(), "login failed", "remote", addr)
+		p.Metrics.Login("failure")
 		p.showLogin(c, http.StatusUnauthorized, authorize, username, genericLoginError)
 		return
 	}
 	p.users.reset("u:" + username)
+	p.Metrics.Login("success")
 	authTime, err := p.startSession(c, u)
 	if err != nil {
 		p.ShowError(c, http.StatusServiceUnavailable, "Sign-in is unavailable", "Please try again in a moment.")
@@ -330,6 +334,8 @@ func (p *Pages) login(c *gin.Context) {
 }
 
 func (p *Pages) tooMany(c *gin.Context, authorize, username string, wait time.Duration) {
+	p.Metrics.Login("throttled")
+	p.Metrics.Throttled("login")
 	mins := int(wait/time.Minute) + 1
 	c.Header("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 	p.showLogin(c, http.StatusTooManyRequests, authorize, username,

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ory/fosite"
+
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
 // Register mounts the protocol endpoints.
@@ -33,14 +36,12 @@ func (p *Provider) token(c *gin.Context) {
 	p.allowOrigin(c, claimedClientID(c.Request))
 	session := NewSession()
 	if err := p.precheckToken(c.Request); err != nil {
-		p.logProtocolError(c, "token request refused", err)
-		p.oauth2.WriteAccessError(ctx, c.Writer, fosite.NewAccessRequest(session), err)
+		p.tokenError(c, fosite.NewAccessRequest(session), err)
 		return
 	}
 	ar, err := p.oauth2.NewAccessRequest(ctx, c.Request, session)
 	if err != nil {
-		p.logProtocolError(c, "token request refused", err)
-		p.oauth2.WriteAccessError(ctx, c.Writer, ar, err)
+		p.tokenError(c, ar, err)
 		return
 	}
 	if ar.GetGrantTypes().ExactOne("client_credentials") {
@@ -64,12 +65,42 @@ func (p *Provider) token(c *gin.Context) {
 	}
 	resp, err := p.oauth2.NewAccessResponse(ctx, ar)
 	if err != nil {
-		p.logProtocolError(c, "token response failed", err)
-		p.oauth2.WriteAccessError(ctx, c.Writer, ar, err)
+		p.tokenError(c, ar, err)
 		return
 	}
 	p.oauth2.WriteAccessResponse(ctx, c.Writer, ar, resp)
 	p.usage.touch(ctx, ar.GetClient().GetID())
+	clientType := "api"
+	if oc, ok := ar.GetClient().(*store.OAuthClient); ok {
+		clientType = oc.Type
+	}
+	p.Metrics.TokenIssued(strings.Join(ar.GetGrantTypes(), " "), clientType)
+}
+
+// tokenError answers a refused token request. A database outage surfaces
+// as 503 temporarily_unavailable even where fosite wrapped it in another
+// error (a failed client lookup reads as invalid_client there).
+func (p *Provider) tokenError(c *gin.Context, ar fosite.AccessRequester, err error) {
+	err = unavailableAs503(err)
+	p.logProtocolError(c, "token request refused", err)
+	if errors.Is(err, fosite.ErrInvalidClient) {
+		p.Metrics.ClientAuthFailed("token")
+	}
+	p.oauth2.WriteAccessError(c.Request.Context(), c.Writer, ar, err)
+}
+
+// unavailableAs503 turns any error caused by an unreachable database into
+// fosite's temporarily_unavailable (503), so clients retry instead of
+// concluding their credentials are wrong.
+func unavailableAs503(err error) error {
+	if errors.Is(err, fosite.ErrTemporarilyUnavailable) || errors.Is(err, store.ErrUnavailable) {
+		var rfc *fosite.RFC6749Error
+		if errors.As(err, &rfc) && rfc.ErrorField == fosite.ErrTemporarilyUnavailable.ErrorField {
+			return err
+		}
+		return fosite.ErrTemporarilyUnavailable.WithWrap(err).WithDebug(err.Error())
+	}
+	return err
 }
 
 // precheckToken gives the RFC 6749 §5.2 answers where fosite is vaguer:
@@ -103,7 +134,18 @@ func (p *Provider) introspect(c *gin.Context) {
 	ctx := c.Request.Context()
 	ir, err := p.oauth2.NewIntrospectionRequest(ctx, c.Request, NewSession())
 	if err != nil {
+		err = unavailableAs503(err)
 		p.logProtocolError(c, "introspection", err)
+		if errors.Is(err, fosite.ErrTemporarilyUnavailable) {
+			// fosite would answer {"active": false}: a client must not
+			// conclude a token is revoked because the database is away.
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "temporarily_unavailable",
+				"error_description": "The database is unavailable; try again."})
+			return
+		}
+		if errors.Is(err, fosite.ErrInvalidClient) || errors.Is(err, fosite.ErrRequestUnauthorized) {
+			p.Metrics.ClientAuthFailed("introspect")
+		}
 		p.oauth2.WriteIntrospectionError(ctx, c.Writer, err)
 		return
 	}
@@ -127,7 +169,10 @@ func (p *Provider) revoke(c *gin.Context) {
 		p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, fosite.ErrTemporarilyUnavailable)
 		return
 	}
-	err = p.oauth2.NewRevocationRequest(ctx, c.Request)
+	err = unavailableAs503(p.oauth2.NewRevocationRequest(ctx, c.Request))
+	if errors.Is(err, fosite.ErrInvalidClient) {
+		p.Metrics.ClientAuthFailed("revoke")
+	}
 	if err != nil {
 		_ = p.store.Rollback(ctx)
 		p.logProtocolError(c, "revocation refused", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
+	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -67,7 +68,9 @@ type Provider struct {
 	// set by the composition root.
 	SignIn SignIn
 	Logout Logout
-	log    *slog.Logger
+	// Metrics records tokens issued and failed client authentications (nil: off).
+	Metrics *metrics.Metrics
+	log     *slog.Logger
 }
 
 // New composes fosite with exactly the handlers Gatehouse offers — never

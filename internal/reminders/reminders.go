@@ -115,24 +115,6 @@ func (j *Job) remind(ctx context.Context, c *store.Client) error {
 	return j.Store.CreateNotification(ctx, n)
 }
 
-// Run calls RunOnce now and then every interval until ctx ends.
-func (j *Job) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := j.RunOnce(ctx); err != nil {
-			j.Log.WarnContext(ctx, "secret expiry reminders", "error", err)
-		} else if n > 0 {
-			j.Log.InfoContext(ctx, "secret expiry reminders sent", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 func newID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])

@@ -11,6 +11,9 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("already exists")
+	// ErrUnavailable means the database could not be reached or did not
+	// answer in time: callers answer 503, never "not found" or "invalid".
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // Client types. One identifier space holds both (SPEC §4).
@@ -88,7 +91,10 @@ func (c *Client) SecretExpired(now time.Time) bool {
 
 // ClientFilter selects a page of clients.
 type ClientFilter struct {
-	Type   string // empty: every type
+	Type string // empty: every type
+	// Search keeps clients whose name or client_id contains it, ignoring
+	// case; empty: all.
+	Search string
 	Offset int
 	Limit  int
 }

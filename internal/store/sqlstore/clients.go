@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -172,6 +173,10 @@ func (s *Store) ListClients(ctx context.Context, f store.ClientFilter) ([]store.
 	if f.Type != "" {
 		q = q.Where("type = ?", f.Type)
 	}
+	if f.Search != "" {
+		like := "%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%"
+		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(id) LIKE ? ESCAPE '\')`, like, like)
+	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count clients: %w", mapErr(err))
@@ -193,6 +198,9 @@ func (s *Store) ListClients(ctx context.Context, f store.ClientFilter) ([]store.
 	}
 	return out, int(total), nil
 }
+
+// likeEscaper quotes LIKE's wildcards so a search matches them literally.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // forUpdate makes concurrent read-modify-writes queue on PostgreSQL;
 // SQLite's BEGIN IMMEDIATE already serializes writers.

@@ -199,7 +199,7 @@ func fositeErr(err error) error {
 	if errors.As(err, &rfc) {
 		return err
 	}
-	if IsUnavailable(err) {
+	if IsUnavailable(err) || errors.Is(err, store.ErrUnavailable) {
 		return fosite.ErrTemporarilyUnavailable.WithWrap(err).WithDebug(err.Error())
 	}
 	return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())

@@ -33,7 +33,10 @@ type Options struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
-	Logger          *slog.Logger
+	// QueryTimeout bounds every PostgreSQL statement (statement_timeout)
+	// and connection attempt, so a sick database yields errors, not hangs.
+	QueryTimeout time.Duration
+	Logger       *slog.Logger
 }
 
 // Store is the GORM-backed implementation of every store interface.
@@ -56,7 +59,7 @@ var (
 // "postgresql://…") or "sqlite://PATH" (PATH may be ":memory:" for tests;
 // a relative PATH is relative to the working directory).
 func Open(dsn string, opts Options) (*Store, error) {
-	dialect, dialector, err := dialectorFor(dsn)
+	dialect, dialector, err := dialectorFor(withTimeouts(dsn, opts.QueryTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +127,28 @@ func dialectorFor(dsn string) (string, gorm.Dialector, error) {
 	default:
 		return "", nil, fmt.Errorf("unsupported DSN %q: want postgres://… or sqlite://PATH", redactDSN(dsn))
 	}
+}
+
+// withTimeouts adds statement_timeout and connect_timeout to a PostgreSQL
+// DSN unless it sets them itself (pgx passes unknown parameters to the
+// server as runtime settings).
+func withTimeouts(dsn string, d time.Duration) string {
+	if d <= 0 || !(strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("statement_timeout") == "" {
+		q.Set("statement_timeout", fmt.Sprint(d.Milliseconds()))
+	}
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", fmt.Sprint(max(1, int(d.Seconds()))))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // redactDSN drops anything that could be a password.
@@ -255,6 +280,8 @@ func mapErr(err error) error {
 		return store.ErrNotFound
 	case isUniqueViolation(err):
 		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	case IsUnavailable(err):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
 }

@@ -19,3 +19,11 @@ CREATE TABLE consents (
     PRIMARY KEY (user_id, client_id)
 );
 CREATE INDEX consents_client ON consents (client_id);
+
+-- Background jobs run on every replica but take a lease first, so each
+-- period's run happens once across replicas.
+CREATE TABLE job_leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
