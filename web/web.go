@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"strings"
 )
 
 //go:embed templates static
@@ -18,6 +19,27 @@ const (
 	LoginPage   = "login.html"
 	ConsentPage = "consent.html"
 	LogoutPage  = "logout.html"
+)
+
+// Admin console pages (templates/console), named "console/<file>" so they
+// never collide with the sign-in pages; console/layout.html defines their
+// shared frame.
+const (
+	ConsoleClients       = "console/clients.html"
+	ConsoleClient        = "console/client.html"
+	ConsoleClientForm    = "console/client_form.html"
+	ConsoleSecret        = "console/secret.html"
+	ConsoleRegenerate    = "console/regenerate.html"
+	ConsoleConfirm       = "console/confirm.html"
+	ConsoleUsers         = "console/users.html"
+	ConsoleUser          = "console/user.html"
+	ConsoleUserForm      = "console/user_form.html"
+	ConsoleRoles         = "console/roles.html"
+	ConsoleRole          = "console/role.html"
+	ConsoleRoleForm      = "console/role_form.html"
+	ConsoleAudit         = "console/audit.html"
+	ConsoleNotifications = "console/notifications.html"
+	ConsoleMessage       = "console/message.html"
 )
 
 // Static is the static file tree (stylesheets, images), served under /static/.
@@ -35,7 +57,23 @@ func Templates() (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
-	for _, name := range []string{ErrorPage, LoginPage, ConsentPage, LogoutPage} {
+	consolePages, err := fs.Glob(files, "templates/console/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: console templates: %w", err)
+	}
+	for _, path := range consolePages {
+		body, err := files.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("web: read %s: %w", path, err)
+		}
+		if _, err := t.New(strings.TrimPrefix(path, "templates/")).Parse(string(body)); err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", path, err)
+		}
+	}
+	for _, name := range []string{ErrorPage, LoginPage, ConsentPage, LogoutPage,
+		ConsoleClients, ConsoleClient, ConsoleClientForm, ConsoleSecret, ConsoleRegenerate, ConsoleConfirm,
+		ConsoleUsers, ConsoleUser, ConsoleUserForm, ConsoleRoles, ConsoleRole, ConsoleRoleForm,
+		ConsoleAudit, ConsoleNotifications, ConsoleMessage} {
 		if t.Lookup(name) == nil {
 			return nil, fmt.Errorf("web: template %s missing", name)
 		}

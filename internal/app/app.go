@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse-dev/gatehouse/internal/admin"
+	"github.com/gatehouse-dev/gatehouse/internal/admin/console"
 	"github.com/gatehouse-dev/gatehouse/internal/clients"
 	"github.com/gatehouse-dev/gatehouse/internal/clientsecret"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
@@ -151,6 +154,22 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	}
 	api.Register(adminEngine)
 	adminEngine.GET("/metrics", gin.WrapH(m.Handler()))
+	if cfg.Debug.Pprof {
+		adminEngine.Any("/debug/pprof/*profile", gin.WrapF(func(w http.ResponseWriter, r *http.Request) {
+			switch strings.TrimPrefix(r.URL.Path, "/debug/pprof/") {
+			case "profile":
+				pprof.Profile(w, r)
+			case "trace":
+				pprof.Trace(w, r)
+			case "symbol":
+				pprof.Symbol(w, r)
+			case "cmdline":
+				pprof.Cmdline(w, r)
+			default:
+				pprof.Index(w, r)
+			}
+		}))
+	}
 
 	job := &reminders.Job{Store: st, Log: log, Issuer: issuer}
 	if cfg.SMTP.URL != "" {
@@ -188,6 +207,12 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	}
 	provider.SignIn, provider.Logout = signIn, signIn
 	signIn.Register(engine)
+	cons, err := console.New(ctx, console.Options{Issuer: issuer, AdminAddr: cfg.Admin.Addr, Clients: clientSvc,
+		Identity: api.Identity, Store: st, Templates: tmpl, Brand: pg.brand, SessionLifetime: cfg.Tokens.SessionLifetime, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	cons.Register(adminEngine)
 
 	a.Handler = engine
 	return a, nil
