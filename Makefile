@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/gatehouse-dev/gatehouse/internal/cli.Version=$(VERSION)
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run build test test-short vet fmt fuzz
+.PHONY: run build test test-short vet fmt fuzz bench
 
 run:
 	$(GO) run ./cmd/gatehouse serve --dev
@@ -15,6 +15,12 @@ build:
 
 test:
 	./.ci/with-postgres $(GO) test $(TESTFLAGS) ./...
+
+# Benchmarks on SQLite and PostgreSQL; writes docs/benchmarks.md. Run it on
+# a quiet machine: the load generator shares the cores with the server.
+BENCHFLAGS ?=
+bench:
+	./.ci/with-postgres $(GO) run ./cmd/gatehouse-bench $(BENCHFLAGS)
 
 # SQLite only, no race detector: the quick loop while editing.
 test-short:
@@ -31,3 +37,4 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzLoadFile -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/clients -run '^$$' -fuzz FuzzSecretExpiry -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/admin -run '^$$' -fuzz FuzzManagementBodies -fuzztime $(FUZZTIME)

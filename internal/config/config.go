@@ -36,6 +36,12 @@ type Config struct {
 	SMTP     SMTP     `koanf:"smtp"`
 	Jobs     Jobs     `koanf:"jobs"`
 	Admin    Admin    `koanf:"admin"`
+	Debug    Debug    `koanf:"debug"`
+}
+
+// Debug switches on diagnostics.
+type Debug struct {
+	Pprof bool `koanf:"pprof" help:"serve Go's profiler at /debug/pprof/ on the admin listener (or the main one without admin.addr)"`
 }
 
 // Admin places the administrative surface.

@@ -1,0 +1,345 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+)
+
+// BackendResult is every figure measured on one database.
+type BackendResult struct {
+	Name          string
+	Results       []Result
+	BytesPerToken float64
+	TokensCounted int64
+	Profile       string // top of the CPU profile of the token endpoint
+}
+
+const benchSecret = "bench-server-secret-0123456789abcdef-0123456789"
+
+func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out io.Writer) (BackendResult, error) {
+	br := BackendResult{Name: name}
+	addr, err := freeAddr()
+	if err != nil {
+		return br, err
+	}
+	base := "http://" + addr
+	env := append(os.Environ(),
+		"GATEHOUSE_DSN="+dsn, "GATEHOUSE_SECRET="+benchSecret, "GATEHOUSE_ISSUER=https://bench.local",
+		"GATEHOUSE_ADDR="+addr, "GATEHOUSE_HTTP_DRAIN_DELAY=0s", "GATEHOUSE_DEBUG_PPROF=true",
+		"GATEHOUSE_DATABASE_MAX_OPEN_CONNS=20", "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD=bench-admin-password")
+	if _, err := gatehouse(bin, env, "", "migrate", "up"); err != nil {
+		return br, err
+	}
+	var api struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	o, err := gatehouse(bin, env, "", "clients", "create-api", "--name", "bench", "--scopes", "bench", "-o", "json")
+	if err != nil {
+		return br, err
+	}
+	if err := json.Unmarshal(o, &api); err != nil {
+		return br, err
+	}
+	if _, err := gatehouse(bin, env, "bench-user-password\n", "users", "create", "--username", "bench", "--password-stdin"); err != nil {
+		return br, err
+	}
+	var web struct {
+		ClientID string `json:"client_id"`
+	}
+	o, err = gatehouse(bin, env, "", "clients", "create-web", "--name", "Bench app", "--redirect-uri", "http://127.0.0.1:9/cb", "-o", "json")
+	if err != nil {
+		return br, err
+	}
+	if err := json.Unmarshal(o, &web); err != nil {
+		return br, err
+	}
+
+	logf, err := os.Create(filepath.Join(dir, name+"-server.log"))
+	if err != nil {
+		return br, err
+	}
+	defer logf.Close()
+	srv := exec.Command(bin, "serve")
+	srv.Env = env
+	srv.Stdout, srv.Stderr = logf, logf
+	if err := srv.Start(); err != nil {
+		return br, err
+	}
+	defer stop(srv)
+	if err := waitHTTP(base+"/health/ready", 30*time.Second, http.StatusOK); err != nil {
+		return br, err
+	}
+
+	st, err := sqlstore.Open(dsn, sqlstore.Options{})
+	if err != nil {
+		return br, err
+	}
+	defer st.Close()
+	sizeBefore, rowsBefore := tokenStorage(ctx, st, name, dsn)
+
+	// Client credentials, with the server's RSS sampled and (optionally) a
+	// CPU profile taken in the middle.
+	fmt.Fprintf(out, "%s: client credentials …\n", name)
+	var maxRSS atomic.Int64
+	sampling, stopSampling := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for sampling.Err() == nil {
+			if v := rss(srv.Process.Pid); v > maxRSS.Load() {
+				maxRSS.Store(v)
+			}
+			select {
+			case <-sampling.Done():
+			case <-t.C:
+			}
+		}
+	}()
+	var profile []byte
+	var wg sync.WaitGroup
+	if cfg.Profile && name == "postgres" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(cfg.Duration / 4)
+			secs := max(1, int(cfg.Duration.Seconds()/2))
+			resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs))
+			if err == nil {
+				profile, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	r := Run(ctx, "client_credentials (client_secret_basic)", cfg.Conns, cfg.Duration, tokenStep(base, api.ClientID, api.ClientSecret))
+	wg.Wait()
+	stopSampling()
+	r.MaxRSSBytes = maxRSS.Load()
+	br.Results = append(br.Results, r)
+	fmt.Fprintf(out, "  %.0f/s p99 %s errors %d rss %d MiB\n", r.PerSecond(), r.P99, r.Errors, r.MaxRSSBytes>>20)
+	sizeAfter, rowsAfter := tokenStorage(ctx, st, name, dsn)
+	if n := rowsAfter - rowsBefore; n > 0 {
+		br.TokensCounted = n
+		br.BytesPerToken = float64(sizeAfter-sizeBefore) / float64(n)
+	}
+	if len(profile) > 0 {
+		br.Profile = summarizeProfile(profile, dir)
+	}
+
+	// Introspection of one active token.
+	tok, err := fetchToken(base, api.ClientID, api.ClientSecret)
+	if err != nil {
+		return br, err
+	}
+	fmt.Fprintf(out, "%s: introspection …\n", name)
+	br.Results = append(br.Results, Run(ctx, "introspection (active JWT)", cfg.Conns, cfg.Duration, introspectStep(base, api.ClientID, api.ClientSecret, tok)))
+	fmt.Fprintf(out, "%s: JWKS and discovery …\n", name)
+	br.Results = append(br.Results, Run(ctx, "JWKS", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/jwks.json")))
+	br.Results = append(br.Results, Run(ctx, "discovery", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/openid-configuration")))
+
+	fmt.Fprintf(out, "%s: authorization-code flow …\n", name)
+	flow := Run(ctx, "authorization-code flow (authorize → login → consent → token), flows/s", cfg.FlowConns, cfg.Duration, flowStep(base, web.ClientID))
+	br.Results = append(br.Results, flow)
+	fmt.Fprintf(out, "  %.1f flows/s errors %d\n", flow.PerSecond(), flow.Errors)
+
+	if cfg.ManyClients > 0 {
+		fmt.Fprintf(out, "%s: registering %d clients …\n", name, cfg.ManyClients)
+		if err := bulkClients(ctx, st, cfg.ManyClients); err != nil {
+			return br, err
+		}
+		r := Run(ctx, fmt.Sprintf("client_credentials with %d more clients registered", cfg.ManyClients), cfg.Conns, cfg.Duration,
+			tokenStep(base, api.ClientID, api.ClientSecret))
+		br.Results = append(br.Results, r)
+		fmt.Fprintf(out, "  %.0f/s p99 %s errors %d\n", r.PerSecond(), r.P99, r.Errors)
+	}
+	return br, nil
+}
+
+func fetchToken(base, id, secret string) (string, error) {
+	req, _ := http.NewRequest(http.MethodPost, base+"/oauth2/token", strings.NewReader("grant_type=client_credentials"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var v struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.AccessToken == "" {
+		return "", fmt.Errorf("token: status %d", resp.StatusCode)
+	}
+	return v.AccessToken, nil
+}
+
+var hiddenRe = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+func hiddenFields(body string) url.Values {
+	v := url.Values{}
+	for _, m := range hiddenRe.FindAllStringSubmatch(body, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
+
+// flowStep is one whole sign-in by a new browser: authorize, login, consent
+// (forced with prompt=consent), code exchange with PKCE.
+func flowStep(base, clientID string) Step {
+	return func(ctx context.Context, c *http.Client) bool {
+		jar, _ := cookiejar.New(nil)
+		b := &http.Client{Transport: c.Transport, Jar: jar, Timeout: 30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		verifier := randomID() + randomID()
+		sum := sha256.Sum256([]byte(verifier))
+		q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {"http://127.0.0.1:9/cb"},
+			"scope": {"openid profile"}, "state": {randomID()}, "nonce": {randomID()}, "prompt": {"consent"},
+			"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+		body, _, ok := fetch(ctx, b, http.MethodGet, base+"/oauth2/authorize?"+q.Encode(), nil)
+		if !ok {
+			return false
+		}
+		form := hiddenFields(body)
+		form.Set("username", "bench")
+		form.Set("password", "bench-user-password")
+		body, _, ok = fetch(ctx, b, http.MethodPost, base+"/login", form)
+		if !ok || !strings.Contains(body, `action="/consent"`) {
+			return false
+		}
+		form = hiddenFields(body)
+		form.Set("decision", "allow")
+		_, loc, _ := fetch(ctx, b, http.MethodPost, base+"/consent", form)
+		u, err := url.Parse(loc)
+		if err != nil || u.Query().Get("code") == "" {
+			return false
+		}
+		tokenForm := url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
+			"redirect_uri": {"http://127.0.0.1:9/cb"}, "client_id": {clientID}, "code_verifier": {verifier}}
+		body, _, ok = fetch(ctx, b, http.MethodPost, base+"/oauth2/token", tokenForm)
+		return ok && strings.Contains(body, "id_token")
+	}
+}
+
+// fetch does one request; ok means 200, loc is a redirect's Location.
+func fetch(ctx context.Context, c *http.Client, method, u string, form url.Values) (body, loc string, ok bool) {
+	var r io.Reader
+	if form != nil {
+		r = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, u, r)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", "", false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.Header.Get("Location"), resp.StatusCode == http.StatusOK
+}
+
+// tokenStorage is the on-disk size of the access-token table and its rows.
+func tokenStorage(ctx context.Context, st *sqlstore.Store, backend, dsn string) (bytes, rows int64) {
+	db := st.DB().WithContext(ctx)
+	_ = db.Raw("SELECT COUNT(*) FROM oauth_access_tokens").Scan(&rows).Error
+	if backend == "postgres" {
+		_ = db.Raw("SELECT pg_total_relation_size('oauth_access_tokens')").Scan(&bytes).Error
+		return bytes, rows
+	}
+	// SQLite: the database file and its write-ahead log.
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	for _, f := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(f); err == nil {
+			bytes += fi.Size()
+		}
+	}
+	return bytes, rows
+}
+
+// bulkClients registers n API clients straight in the table, in batches.
+func bulkClients(ctx context.Context, st *sqlstore.Store, n int) error {
+	now := time.Now().UTC()
+	const batch = 1000
+	for i := 0; i < n; i += batch {
+		var sb strings.Builder
+		args := []any{}
+		sb.WriteString("INSERT INTO clients (id, type, name, secret_hash, scopes, enabled, created_at, updated_at) VALUES ")
+		for j := i; j < min(n, i+batch); j++ {
+			if j > i {
+				sb.WriteString(",")
+			}
+			sb.WriteString("(?, 'api', ?, 'hmac-sha256$x', '[\"bench\"]', TRUE, ?, ?)")
+			args = append(args, fmt.Sprintf("bulk-%07d-%s", j, randomID()[:8]), fmt.Sprintf("bulk %d", j), now, now)
+		}
+		if err := st.DB().WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// freshPostgres creates a database for the run on the server at base.
+func freshPostgres(ctx context.Context, base string) (string, func(), error) {
+	name := "gh_bench_" + randomID()[:12]
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", nil, err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	drop := func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(context.Background())
+		}
+	}
+	return strings.Replace(u.String(), "postgresql://", "postgres://", 1), drop, nil
+}
+
+// summarizeProfile keeps the top of `go tool pprof -top` for the report.
+func summarizeProfile(profile []byte, dir string) string {
+	path := filepath.Join(dir, "token.pprof")
+	if err := os.WriteFile(path, profile, 0o644); err != nil {
+		return ""
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", path).Output()
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return strings.Join(lines, "\n")
+}
