@@ -2,14 +2,17 @@ package console_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse-dev/gatehouse/internal/admin/console"
+	"github.com/gatehouse-dev/gatehouse/internal/clients"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
 )
@@ -81,16 +84,33 @@ func TestConsoleAccess(t *testing.T) {
 			e := newEnv(t, b.NewDSN(t))
 			ctx := context.Background()
 			apiID, _ := e.apiClient("Orders service", "orders:read")
-			webRes, err := e.svc.Get(ctx, store.ClientTypeWeb, console.ClientID)
-			if err != nil {
-				t.Fatalf("the console's own client was not registered: %v", err)
+			if _, err := e.svc.Get(ctx, store.ClientTypeWeb, console.ClientID); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the console's client exists before anyone opened the console: %v", err)
 			}
-			webID := webRes.ID
+			name, redirects := "Shop", []string{"https://shop.example/cb"}
+			web, err := e.svc.Create(ctx, store.ClientTypeWeb, clients.Patch{Name: &name, RedirectURIs: &redirects})
+			if err != nil {
+				t.Fatal(err)
+			}
+			webID := web.Client.ID
 			victim := e.user("victim", "victim password 1")
 			nobody := e.user("nobody", "nobody password 1")
 			_ = nobody
 			e.user("clerk", "clerk password 12", "gatehouse:clients")
 			routes := consoleRoutes(t, e, apiID, webID, victim.ID, "Role of clerk")
+
+			t.Run("console_client", func(t *testing.T) {
+				e.agent().get("/console/")
+				c, err := e.svc.Get(ctx, store.ClientTypeWeb, console.ClientID)
+				if err != nil {
+					t.Fatalf("the first console request did not register the console's client: %v", err)
+				}
+				if !c.Public || c.RequireConsent || !slices.Equal(c.RedirectURIs, []string{e.issuer + "/console/callback"}) ||
+					!slices.Equal(c.PostLogoutRedirectURIs, []string{e.issuer + "/console/"}) || !slices.Equal(c.Scopes, []string{"openid", "profile"}) {
+					t.Errorf("console client %+v", c)
+				}
+			})
+
 			auditBefore := auditCount(t, e)
 
 			t.Run("no_scope", func(t *testing.T) {

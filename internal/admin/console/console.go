@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -77,8 +78,11 @@ type Console struct {
 	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
 	httpCtx  context.Context
+	mu       sync.Mutex
+	// ready: the client is registered as it must be.
+	ready bool
 	// problem, when set, is why the console cannot sign anyone in (its
-	// client could not be registered); every page shows it.
+	// client cannot be registered); every page shows it.
 	problem string
 	csp     string
 }
@@ -120,18 +124,55 @@ func New(ctx context.Context, o Options) (*Console, error) {
 	keySet := oidc.NewRemoteKeySet(c.httpCtx, issuer+"/.well-known/jwks.json")
 	c.verifier = oidc.NewVerifier(issuer, keySet, &oidc.Config{ClientID: ClientID, Now: c.now})
 	c.csp = contentSecurityPolicy(iss, o.Brand.LogoURL)
-	if err := EnsureClient(ctx, o.Clients, base); err != nil {
-		var ve *clients.ValidationError
-		if !errors.As(err, &ve) {
-			return nil, err
-		}
-		// An issuer the redirect rules refuse (plain http on a public host
-		// in --dev): the server runs, the console explains why it cannot.
-		c.problem = "The console cannot sign anyone in: its redirect address " + c.oauth.RedirectURL +
-			" is not acceptable (" + err.Error() + "). Serve it over https, or over http on localhost."
-		o.Log.Error("admin console disabled", "error", err)
+	// At start an existing client follows a changed issuer at once; a
+	// missing one is registered by the first console request, so a server
+	// nobody administers in the browser carries no client it does not use.
+	if err := c.ensure(ctx, false); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// ensure brings the console's client in line (registering it when create
+// is set), once per process; a failure is retried by the next request.
+func (c *Console) ensure(ctx context.Context, create bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ready || c.problem != "" {
+		return nil
+	}
+	done, err := EnsureClient(ctx, c.opts.Clients, c.base, create)
+	var ve *clients.ValidationError
+	if errors.As(err, &ve) {
+		// A console URL the redirect rules refuse (plain http on a public
+		// host in --dev): the server runs, the console explains why not.
+		c.problem = "The console cannot sign anyone in: its redirect address " + c.oauth.RedirectURL +
+			" is not acceptable (" + err.Error() + "). Serve it over https, or over http on localhost."
+		c.opts.Log.Error("admin console disabled", "error", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.ready = done
+	return nil
+}
+
+// unusable answers a console request when the console cannot serve it:
+// its client could not be registered now, or cannot be at all.
+func (c *Console) unusable(g *gin.Context) bool {
+	if err := c.ensure(g.Request.Context(), true); err != nil {
+		c.serverError(g, err)
+		return true
+	}
+	c.mu.Lock()
+	problem := c.problem
+	c.mu.Unlock()
+	if problem != "" {
+		c.message(g, http.StatusServiceUnavailable, "Console unavailable", problem)
+		return true
+	}
+	return false
 }
 
 func (c *Console) now() time.Time {
@@ -166,7 +207,8 @@ func BaseURL(issuer, adminAddr string) string {
 // with base — the console's URL, normally the issuer — (redirect and
 // post-logout URIs, scopes, no consent) when it exists. A client of the
 // wrong kind under the reserved id is replaced.
-func EnsureClient(ctx context.Context, svc *clients.Service, base string) error {
+// Without create a missing client stays missing and done is false.
+func EnsureClient(ctx context.Context, svc *clients.Service, base string, create bool) (done bool, err error) {
 	base = strings.TrimSuffix(base, "/")
 	redirects := []string{base + "/console/callback"}
 	logouts := []string{base + "/console/"}
@@ -175,6 +217,8 @@ func EnsureClient(ctx context.Context, svc *clients.Service, base string) error 
 	for attempt := 0; attempt < 3; attempt++ {
 		c, err := svc.Store.FindClient(ctx, ClientID)
 		switch {
+		case errors.Is(err, store.ErrNotFound) && !create:
+			return false, nil
 		case errors.Is(err, store.ErrNotFound):
 			id, name, public := ClientID, "Gatehouse admin console", true
 			desc := "Built in: the admin console at /console signs in with this client. Its addresses follow the issuer on every start."
@@ -185,24 +229,25 @@ func EnsureClient(ctx context.Context, svc *clients.Service, base string) error 
 			if errors.Is(err, store.ErrConflict) {
 				continue // another replica registered it first: check what it wrote
 			}
-			return err
+			return err == nil, err
 		case err != nil:
-			return fmt.Errorf("console client: %w", err)
+			return false, fmt.Errorf("console client: %w", err)
 		case c.Type != store.ClientTypeWeb || !c.Public:
 			if err := svc.Delete(ctx, c.Type, ClientID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("console client: replace %s client: %w", c.Type, err)
+				return false, fmt.Errorf("console client: replace %s client: %w", c.Type, err)
 			}
 			continue
 		}
 		if slices.Equal(c.RedirectURIs, redirects) && slices.Equal(c.PostLogoutRedirectURIs, logouts) &&
 			slices.Equal(c.Scopes, scopes) && !c.RequireConsent {
-			return nil
+			return true, nil
 		}
-		return svc.Update(ctx, store.ClientTypeWeb, ClientID, clients.Patch{
+		err = svc.Update(ctx, store.ClientTypeWeb, ClientID, clients.Patch{
 			RedirectURIs: &redirects, PostLogoutRedirectURIs: &logouts, Scopes: &scopes, RequireConsent: &noConsent,
 		})
+		return err == nil, err
 	}
-	return errors.New("console client: kept changing while being registered")
+	return false, errors.New("console client: kept changing while being registered")
 }
 
 // contentSecurityPolicy allows only this server's own styles and scripts

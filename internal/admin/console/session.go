@@ -72,8 +72,7 @@ func (c *Console) setCookie(g *gin.Context, name, value, path string, maxAge int
 // anyone without gatehouse:admin or gatehouse:clients. A browser without a
 // session is sent to sign in (GET) or refused (any other method).
 func (c *Console) authenticate(g *gin.Context) {
-	if c.problem != "" {
-		c.message(g, http.StatusServiceUnavailable, "Console unavailable", c.problem)
+	if c.unusable(g) {
 		g.Abort()
 		return
 	}
@@ -193,6 +192,9 @@ func (c *Console) startSignIn(g *gin.Context, returnTo string) {
 // code is exchanged at the token endpoint with the PKCE verifier, and the
 // ID token must verify against the JWKS and carry our nonce.
 func (c *Console) callback(g *gin.Context) {
+	if c.unusable(g) {
+		return
+	}
 	ctx := g.Request.Context()
 	q := g.Request.URL.Query()
 	token, _ := g.Cookie(SignInCookie)
