@@ -488,6 +488,10 @@ func (p *clientPages) update(g *gin.Context, mode string) {
 		p.showForm(g, http.StatusBadRequest, mode, cl, f, bad, nil)
 		return
 	}
+	if !keepChanged(&patch, cl) {
+		p.c.notice(g, p.url(cl.ID), "Nothing to save: no field was changed.")
+		return
+	}
 	err := p.c.opts.Clients.Update(g.Request.Context(), p.typ, cl.ID, patch)
 	if bad := fieldErrors(err); bad != nil {
 		p.showForm(g, http.StatusBadRequest, mode, cl, f, bad, nil)
@@ -502,6 +506,35 @@ func (p *clientPages) update(g *gin.Context, mode string) {
 		msg = "Permissions saved."
 	}
 	p.c.notice(g, p.url(cl.ID), msg)
+}
+
+// keepChanged drops the fields a form sent unchanged, so the audit log
+// names only what was changed; false when nothing is left.
+func keepChanged(p *clients.Patch, cl *store.Client) bool {
+	sameStr := func(v **string, old string) {
+		if *v != nil && **v == old {
+			*v = nil
+		}
+	}
+	sameList := func(v **[]string, old []string) {
+		if *v != nil && slices.Equal(**v, old) {
+			*v = nil
+		}
+	}
+	sameStr(&p.Name, cl.Name)
+	sameStr(&p.Description, cl.Description)
+	sameStr(&p.PublicBaseURI, cl.PublicBaseURI)
+	sameList(&p.Scopes, cl.Scopes)
+	sameList(&p.RedirectURIs, cl.RedirectURIs)
+	sameList(&p.AllowedCORSOrigins, cl.AllowedCORSOrigins)
+	sameList(&p.PostLogoutRedirectURIs, cl.PostLogoutRedirectURIs)
+	if p.AccessTokenLifetime != nil && time.Duration(*p.AccessTokenLifetime)*time.Second == cl.AccessTokenLifetime {
+		p.AccessTokenLifetime = nil
+	}
+	if p.RequireConsent != nil && *p.RequireConsent == cl.RequireConsent {
+		p.RequireConsent = nil
+	}
+	return len(p.Fields()) > 0
 }
 
 // --- secret ---
