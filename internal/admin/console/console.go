@@ -236,6 +236,7 @@ func EnsureClient(ctx context.Context, svc *clients.Service, base string, create
 			if err := svc.Delete(ctx, c.Type, ClientID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return false, fmt.Errorf("console client: replace %s client: %w", c.Type, err)
 			}
+			create = true // the id is reserved: the console's client takes it back
 			continue
 		}
 		if slices.Equal(c.RedirectURIs, redirects) && slices.Equal(c.PostLogoutRedirectURIs, logouts) &&

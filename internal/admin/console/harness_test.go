@@ -56,18 +56,18 @@ type env struct {
 	logs   *syncBuffer
 }
 
-func newEnv(t *testing.T, dsn string) *env {
+func newEnv(t *testing.T, dsn string, extraEnv ...string) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuer := "http://" + ln.Addr().String()
-	cfg, err := config.Load(nil, []string{
+	cfg, err := config.Load(nil, append([]string{
 		"GATEHOUSE_DEV=true", "GATEHOUSE_DSN=" + dsn, "GATEHOUSE_ISSUER=" + issuer,
 		"GATEHOUSE_SECRET=console-test-secret-0123456789abcdef-012345",
 		"GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD=" + adminPassword,
-	})
+	}, extraEnv...))
 	if err != nil {
 		t.Fatal(err)
 	}
