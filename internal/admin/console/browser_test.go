@@ -206,13 +206,22 @@ func (e *env) tokenFails(t *testing.T, what, id, secret string) {
 
 // TestConsoleInBrowser signs in as the bootstrap administrator in headless
 // Chromium and walks every feature of issue 5, checking each result through
-// the store and the token endpoint.
+// the store and the token endpoint, on SQLite and PostgreSQL. The pictures
+// in docs/images come from the SQLite run.
 func TestConsoleInBrowser(t *testing.T) {
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			walk(t, b.NewDSN(t), b.Name == "sqlite" && os.Getenv("GATEHOUSE_SCREENSHOTS") == "1")
+		})
+	}
+}
+
+func walk(t *testing.T, dsn string, screenshots bool) {
 	start := time.Now()
-	tab := newBrowser(t, 3*time.Minute)
-	e := newEnv(t, sqltest.SQLiteDSN(t))
+	e := newEnv(t, dsn)
+	tab := newBrowser(t, 2*time.Minute)
 	ctx := context.Background()
-	p := &person{t: t, tab: tab, issuer: e.issuer, screenshots: os.Getenv("GATEHOUSE_SCREENSHOTS") == "1"}
+	p := &person{t: t, tab: tab, issuer: e.issuer, screenshots: screenshots}
 	// step runs one part of the walk; the walk stops at the first failed one.
 	step := func(name string, f func(t *testing.T)) {
 		t.Helper()
