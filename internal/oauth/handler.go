@@ -83,7 +83,7 @@ func (p *Provider) token(c *gin.Context) {
 func (p *Provider) tokenError(c *gin.Context, ar fosite.AccessRequester, err error) {
 	err = unavailableAs503(err)
 	p.logProtocolError(c, "token request refused", err)
-	if errors.Is(err, fosite.ErrInvalidClient) {
+	if isRFC(err, fosite.ErrInvalidClient) {
 		p.Metrics.ClientAuthFailed("token")
 	}
 	p.oauth2.WriteAccessError(c.Request.Context(), c.Writer, ar, err)
@@ -94,8 +94,7 @@ func (p *Provider) tokenError(c *gin.Context, ar fosite.AccessRequester, err err
 // concluding their credentials are wrong.
 func unavailableAs503(err error) error {
 	if errors.Is(err, fosite.ErrTemporarilyUnavailable) || errors.Is(err, store.ErrUnavailable) {
-		var rfc *fosite.RFC6749Error
-		if errors.As(err, &rfc) && rfc.ErrorField == fosite.ErrTemporarilyUnavailable.ErrorField {
+		if isRFC(err, fosite.ErrTemporarilyUnavailable) {
 			return err
 		}
 		return fosite.ErrTemporarilyUnavailable.WithWrap(err).WithDebug(err.Error())
@@ -136,14 +135,13 @@ func (p *Provider) introspect(c *gin.Context) {
 	if err != nil {
 		err = unavailableAs503(err)
 		p.logProtocolError(c, "introspection", err)
-		if errors.Is(err, fosite.ErrTemporarilyUnavailable) {
+		if isRFC(err, fosite.ErrTemporarilyUnavailable) {
 			// fosite would answer {"active": false}: a client must not
 			// conclude a token is revoked because the database is away.
-			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "temporarily_unavailable",
-				"error_description": "The database is unavailable; try again."})
+			writeUnavailable(c)
 			return
 		}
-		if errors.Is(err, fosite.ErrInvalidClient) || errors.Is(err, fosite.ErrRequestUnauthorized) {
+		if isRFC(err, fosite.ErrInvalidClient) || isRFC(err, fosite.ErrRequestUnauthorized) {
 			p.Metrics.ClientAuthFailed("introspect")
 		}
 		p.oauth2.WriteIntrospectionError(ctx, c.Writer, err)
@@ -166,21 +164,44 @@ func (p *Provider) revoke(c *gin.Context) {
 	ctx, err := p.store.BeginTX(c.Request.Context())
 	if err != nil {
 		p.log.ErrorContext(c.Request.Context(), "revocation: begin transaction", "error", err)
-		p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, fosite.ErrTemporarilyUnavailable)
+		writeUnavailable(c)
 		return
 	}
 	err = unavailableAs503(p.oauth2.NewRevocationRequest(ctx, c.Request))
-	if errors.Is(err, fosite.ErrInvalidClient) {
-		p.Metrics.ClientAuthFailed("revoke")
-	}
 	if err != nil {
 		_ = p.store.Rollback(ctx)
 		p.logProtocolError(c, "revocation refused", err)
+		if isRFC(err, fosite.ErrTemporarilyUnavailable) {
+			writeUnavailable(c)
+			return
+		}
+		if isRFC(err, fosite.ErrInvalidClient) {
+			p.Metrics.ClientAuthFailed("revoke")
+		}
 	} else if cerr := p.store.Commit(ctx); cerr != nil {
 		p.log.ErrorContext(ctx, "revocation: commit", "error", cerr)
-		err = fosite.ErrTemporarilyUnavailable
+		writeUnavailable(c)
+		return
 	}
+	// fosite answers 200 for every error but invalid_request and
+	// invalid_client (RFC 7009 §2.2), so an outage never reaches it.
 	p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, err)
+}
+
+// writeUnavailable answers 503 temporarily_unavailable: the client must
+// retry, and must not take the answer as success or as a verdict.
+func writeUnavailable(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Retry-After", "1")
+	c.JSON(http.StatusServiceUnavailable, gin.H{"error": "temporarily_unavailable",
+		"error_description": "The database is unavailable; try again."})
+}
+
+// isRFC reports whether err itself (not an error it wraps) is the RFC 6749
+// error of kind; fosite's errors match anything they wrap under errors.Is.
+func isRFC(err error, kind *fosite.RFC6749Error) bool {
+	var rfc *fosite.RFC6749Error
+	return errors.As(err, &rfc) && rfc.ErrorField == kind.ErrorField
 }
 
 // logProtocolError records why fosite refused a request. Only the error
