@@ -62,16 +62,22 @@ func newServeCmd(env *Env) *cobra.Command {
 					handler http.Handler
 				}{cfg.Admin.Addr, a.AdminHandler})
 			}
-			var servers []*http.Server
-			errc := make(chan error, len(listeners))
-			for i, l := range listeners {
+			// Listen on every address before serving or reporting ready, so
+			// a caller told "ready" finds all listeners open.
+			var lns []net.Listener
+			for _, l := range listeners {
 				ln, err := net.Listen("tcp", l.addr)
 				if err != nil {
-					for _, srv := range servers {
-						srv.Close()
+					for _, open := range lns {
+						open.Close()
 					}
 					return fmt.Errorf("listen on %s: %w", l.addr, err)
 				}
+				lns = append(lns, ln)
+			}
+			var servers []*http.Server
+			errc := make(chan error, len(listeners))
+			for i, l := range listeners {
 				srv := &http.Server{
 					Handler:           l.handler,
 					ReadHeaderTimeout: 10 * time.Second,
@@ -80,15 +86,15 @@ func newServeCmd(env *Env) *cobra.Command {
 					IdleTimeout:       2 * time.Minute,
 				}
 				servers = append(servers, srv)
+				ln := lns[i]
 				go func() { errc <- srv.Serve(ln) }()
-				if i == 0 {
-					log.Info("gatehouse serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "version", Version, "database", st.Dialect())
-					if env.Ready != nil {
-						env.Ready(ln.Addr().String())
-					}
-				} else {
+				if i > 0 {
 					log.Info("admin listener serving", "addr", ln.Addr().String())
 				}
+			}
+			log.Info("gatehouse serving", "addr", lns[0].Addr().String(), "issuer", cfg.Issuer, "version", Version, "database", st.Dialect())
+			if env.Ready != nil {
+				env.Ready(lns[0].Addr().String())
 			}
 			jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 			defer stopJobs()

@@ -33,13 +33,17 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, d time.Du
 	return res.RowsAffected == 1, nil
 }
 
-// PruneExpired deletes protocol rows, login sessions and consumed refresh
+// prunedTables hold rows with an expires_at that cleanup deletes.
+var prunedTables = []string{tableAccessTokens, tableRefreshTokens, tableCodes, tableOIDC, tablePKCE,
+	"login_sessions", "console_sessions", "console_sign_ins"}
+
+// PruneExpired deletes protocol rows, sign-in and console sessions and consumed refresh
 // tokens whose lifetime ended before cutoff. Used codes and rotated refresh
 // tokens stay until then, so replays and reuse are still recognised while
 // they could matter. It returns the number of rows deleted.
 func (s *Store) PruneExpired(ctx context.Context, cutoff time.Time) (int64, error) {
 	var total int64
-	for _, table := range []string{tableAccessTokens, tableRefreshTokens, tableCodes, tableOIDC, tablePKCE, "login_sessions"} {
+	for _, table := range prunedTables {
 		res := s.conn(ctx).Table(table).Where("expires_at < ?", cutoff.UTC()).Delete(&requestRow{})
 		if res.Error != nil {
 			return total, fmt.Errorf("prune %s: %w", table, mapErr(res.Error))
@@ -53,7 +57,7 @@ func (s *Store) PruneExpired(ctx context.Context, cutoff time.Time) (int64, erro
 // and operators.
 func (s *Store) TableRows(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
-	for _, table := range []string{tableAccessTokens, tableRefreshTokens, tableCodes, tableOIDC, tablePKCE, "login_sessions"} {
+	for _, table := range prunedTables {
 		var n int64
 		if err := s.conn(ctx).Table(table).Count(&n).Error; err != nil {
 			return nil, fmt.Errorf("count %s: %w", table, mapErr(err))
