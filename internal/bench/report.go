@@ -65,7 +65,7 @@ func (r *Report) Markdown() string {
 				be.BytesPerToken, be.TokensCounted, map[bool]string{true: ", pg_total_relation_size", false: ", database file + WAL"}[be.Name == "postgres"])
 		}
 		if be.Profile != "" {
-			fmt.Fprintf(&b, "\nCPU profile of the server during the client-credentials run (`go tool pprof -top`):\n\n```\n%s\n```\n", be.Profile)
+			fmt.Fprintf(&b, "\nCPU profile of the server under client-credentials load (a separate run, so profiling does not skew the figures above):\n\n```\n%s\n```\n", be.Profile)
 		}
 		b.WriteString("\n")
 	}
