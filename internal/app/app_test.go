@@ -14,9 +14,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/clients"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
 )
@@ -204,7 +206,9 @@ func TestReadinessFollowsDatabase(t *testing.T) {
 	waitFor(200)
 }
 
-// proxy forwards TCP to a backend and can drop everything on demand.
+// proxy forwards TCP to a backend and can drop everything on demand, or
+// hang: keep every connection open but swallow what is sent, as a database
+// that stopped answering would.
 type proxy struct {
 	t       *testing.T
 	addr    string
@@ -212,6 +216,7 @@ type proxy struct {
 	mu      sync.Mutex
 	ln      net.Listener
 	conns   []net.Conn
+	hanging atomic.Bool
 }
 
 func newProxy(t *testing.T, backend string) *proxy {
@@ -243,10 +248,26 @@ func (p *proxy) serve(ln net.Listener) {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, b)
 			p.mu.Unlock()
-			go func() { io.Copy(b, c); b.Close() }()
-			go func() { io.Copy(c, b); c.Close() }()
+			go func() { p.pipe(b, c); b.Close() }()
+			go func() { p.pipe(c, b); c.Close() }()
 		}
 	}()
+}
+
+// pipe copies src to dst unless the proxy hangs, when it swallows.
+func (p *proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.hanging.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // cut closes the listener and every forwarded connection.
@@ -304,4 +325,101 @@ func TestHTMLPages(t *testing.T) {
 		t.Fatalf("stylesheet: %v %v", err, css)
 	}
 	css.Body.Close()
+}
+
+// TestHungDatabase: a database that accepts connections but stops
+// answering must not hang requests past their bounds: protocol endpoints
+// answer 503 temporarily_unavailable, the management API 503 server_error,
+// readiness 503; and service resumes when the database answers again.
+func TestHungDatabase(t *testing.T) {
+	dsn := sqltest.PostgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr
+	cfg, err := config.Load(nil, []string{
+		"GATEHOUSE_DSN=" + u.String(), "GATEHOUSE_ISSUER=https://id.example.com",
+		"GATEHOUSE_SECRET=app-test-secret-0123456789abcdef-0123456789",
+		"GATEHOUSE_HTTP_REQUEST_TIMEOUT=2s", "GATEHOUSE_DATABASE_QUERY_TIMEOUT=1s",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := OpenStore(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(context.Background(), cfg, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	svc := &clients.Service{Store: a.Store, Hasher: a.Hasher}
+	c, err := svc.CreateAPI(context.Background(), clients.NewAPIClient{Name: "x", Scopes: []string{"gatehouse:admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	call := func(method, path string, form url.Values) (int, string, time.Duration) {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, srv.URL+path, body)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(c.Client.ID, c.Secret)
+		start := time.Now()
+		resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), time.Since(start)
+	}
+	if status, body, _ := call("POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}}); status != 200 {
+		t.Fatalf("before: %d %s", status, body)
+	}
+
+	p.hanging.Store(true)
+	checks := []struct {
+		method, path string
+		form         url.Values
+		code         string
+	}{
+		{"POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "temporarily_unavailable"},
+		{"POST", "/oauth2/introspect", url.Values{"token": {"x.y.z"}}, "temporarily_unavailable"},
+		{"GET", "/api/v1/configuration/api-clients", nil, "server_error"},
+		{"GET", "/health/ready", nil, ""},
+	}
+	for _, ch := range checks {
+		status, body, took := call(ch.method, ch.path, ch.form)
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, ch.code) {
+			t.Errorf("%s %s with a hung database: %d %s", ch.method, ch.path, status, body)
+		}
+		if took > 5*time.Second {
+			t.Errorf("%s %s took %s, past the request timeout", ch.method, ch.path, took)
+		}
+	}
+
+	p.hanging.Store(false)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		status, _, _ := call("POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}})
+		if status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery after the database answered again: %d", status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
