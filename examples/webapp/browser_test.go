@@ -17,14 +17,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ghapp "github.com/gatehouse-dev/gatehouse/internal/app"
+	"github.com/gatehouse-dev/gatehouse/internal/browsertest"
 	"github.com/gatehouse-dev/gatehouse/internal/clients"
 	ghconfig "github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 const (
 	testUser     = "ada"
@@ -136,41 +135,10 @@ func startWebapp(t *testing.T, g *gatehouse, public bool) string {
 	return base
 }
 
-// browser starts a headless Chromium with a fresh profile, or skips the test
-// when there is none — unless GATEHOUSE_REQUIRE_BROWSER=1 (set by .ci/run).
+// browser starts the headless Chromium the test drives (package browsertest).
 func browser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("GATEHOUSE_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("%s missing but GATEHOUSE_REQUIRE_BROWSER=1: install the Debian package chromium", chromiumPath)
-		}
-		t.Skipf("%s missing (apt-get install chromium); skipping the browser test", chromiumPath)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(900, 760),
-	)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-	// Start the browser on the long-lived context: a timeout on the first
-	// Run would take the whole browser down with it.
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
-	return tab
+	return browsertest.New(t, timeout, 900, 760)
 }
 
 // Selectors, found the way a user finds things: by label and by text.

@@ -15,49 +15,16 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/gatehouse-dev/gatehouse/internal/browsertest"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// newBrowser starts a headless Chromium with a fresh profile, or skips the
-// test when there is none — unless GATEHOUSE_REQUIRE_BROWSER=1, where a
-// missing browser fails it.
+// newBrowser starts the headless Chromium the test drives (package browsertest).
 func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("GATEHOUSE_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("%s missing but GATEHOUSE_REQUIRE_BROWSER=1: install the Debian package chromium", chromiumPath)
-		}
-		t.Skipf("%s missing (apt-get install chromium); skipping the browser test", chromiumPath)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-	// Start the browser on the long-lived context: a timeout on the first
-	// Run would take the whole browser down with it.
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
-	return tab
+	return browsertest.New(t, timeout, 1280, 900)
 }
 
 // person drives one browser tab the way a person uses the console: by
