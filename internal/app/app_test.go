@@ -25,23 +25,17 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-func testConfig(t *testing.T, dsn string) *config.Config {
+// buildApp builds the app on a migrated database from environment-style
+// settings (later entries win).
+func buildApp(t *testing.T, environ ...string) *App {
 	t.Helper()
-	cfg, err := config.Load(nil, []string{
-		"GATEHOUSE_DSN=" + dsn,
+	cfg, err := config.Load(nil, append([]string{
 		"GATEHOUSE_ISSUER=https://id.example.com",
 		"GATEHOUSE_SECRET=app-test-secret-0123456789abcdef-0123456789",
-	})
+	}, environ...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg
-}
-
-// newTestApp builds the app on a migrated database and serves it on loopback.
-func newTestApp(t *testing.T, dsn string) (*App, *httptest.Server) {
-	t.Helper()
-	cfg := testConfig(t, dsn)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := OpenStore(cfg, log)
 	if err != nil {
@@ -55,6 +49,13 @@ func newTestApp(t *testing.T, dsn string) (*App, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// newTestApp builds the app on dsn and serves it on loopback.
+func newTestApp(t *testing.T, dsn string) (*App, *httptest.Server) {
+	t.Helper()
+	a := buildApp(t, "GATEHOUSE_DSN="+dsn)
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
 	return a, srv
@@ -339,27 +340,8 @@ func TestHungDatabase(t *testing.T) {
 	}
 	p := newProxy(t, u.Host)
 	u.Host = p.addr
-	cfg, err := config.Load(nil, []string{
-		"GATEHOUSE_DSN=" + u.String(), "GATEHOUSE_ISSUER=https://id.example.com",
-		"GATEHOUSE_SECRET=app-test-secret-0123456789abcdef-0123456789",
-		"GATEHOUSE_HTTP_REQUEST_TIMEOUT=2s", "GATEHOUSE_DATABASE_QUERY_TIMEOUT=1s",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := OpenStore(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(context.Background(), cfg, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := buildApp(t, "GATEHOUSE_DSN="+u.String(),
+		"GATEHOUSE_HTTP_REQUEST_TIMEOUT=2s", "GATEHOUSE_DATABASE_QUERY_TIMEOUT=1s")
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
 	svc := &clients.Service{Store: a.Store, Hasher: a.Hasher}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"html"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -23,7 +22,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-dev/gatehouse/internal/clients"
-	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
@@ -53,32 +51,14 @@ func newFlowEnv(t *testing.T, dsn string) *flowEnv {
 		t.Fatal(err)
 	}
 	issuer := "http://" + ln.Addr().String()
-	cfg, err := config.Load(nil, []string{
-		"GATEHOUSE_DEV=true", "GATEHOUSE_DSN=" + dsn, "GATEHOUSE_ISSUER=" + issuer,
-		"GATEHOUSE_SECRET=signin-test-secret-0123456789abcdef-0123456",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := OpenStore(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(context.Background(), cfg, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := buildApp(t, "GATEHOUSE_DEV=true", "GATEHOUSE_DSN="+dsn, "GATEHOUSE_ISSUER="+issuer)
+	st := a.Store
 	srv := httptest.NewUnstartedServer(a.Handler)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	ids := &identity.Service{Store: st, ClientDomain: cfg.ClientDomain()}
+	ids := &identity.Service{Store: st, ClientDomain: "clients.127.0.0.1"}
 	name, email, display, pass := testUser, "ada@example.com", "Ada Lovelace", testPass
 	u, err := ids.CreateUser(context.Background(), identity.UserPatch{Username: &name, Email: &email, Name: &display, Password: &pass})
 	if err != nil {
