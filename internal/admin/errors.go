@@ -34,15 +34,12 @@ func notFound(what string) *adminapi.Error {
 func toAPIError(err error) *adminapi.Error {
 	var ae *adminapi.Error
 	var cv *clients.ValidationError
-	var iv *identity.ValidationError
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &cv):
 		return badRequest("the request breaks a rule", cv.Fields)
-	case errors.As(err, &iv):
-		return badRequest("the request breaks a rule", iv.Fields)
 	case errors.As(err, &tooBig):
 		return apiError(http.StatusRequestEntityTooLarge, adminapi.CodeTooLarge, "body over 1 MiB", nil)
 	case errors.Is(err, clients.ErrPublicClient):

@@ -110,15 +110,12 @@ func (e *badFields) Unwrap() error { return e.err }
 // names to the command's flags; taken names what a conflict is about, as
 // in `username "alice"`.
 func explain(err error, what string, flags map[string]string, taken string) error {
-	var cv *clients.ValidationError
-	var iv *identity.ValidationError
+	var cv *clients.ValidationError // identity.ValidationError is the same type
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &cv):
 		return &badFields{what: what, fields: cv.Fields, flags: flags, err: err}
-	case errors.As(err, &iv):
-		return &badFields{what: what, fields: iv.Fields, flags: flags, err: err}
 	case errors.Is(err, store.ErrConflict) && taken != "":
 		return &message{text: taken + " is already taken", err: err}
 	}

@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -30,23 +29,9 @@ const (
 	MaxRoleNameLength = 100
 )
 
-// ValidationError names every field that broke a rule.
-type ValidationError struct {
-	Fields map[string]string
-}
-
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "invalid: " + strings.Join(parts, "; ")
-}
+// ValidationError names every field that broke a rule; the same type as
+// the client rules', so callers handle one.
+type ValidationError = clients.ValidationError
 
 type fieldErrors map[string]string
 

@@ -672,13 +672,10 @@ func (c *Console) clientError(g *gin.Context, p *clientPages, err error) {
 // fieldErrors returns the per-field messages of a validation error — the
 // same rules and words as the management API — or nil.
 func fieldErrors(err error) map[string]string {
+	// identity.ValidationError is the same type.
 	var cv *clients.ValidationError
-	var iv *identity.ValidationError
-	switch {
-	case errors.As(err, &cv):
+	if errors.As(err, &cv) {
 		return cv.Fields
-	case errors.As(err, &iv):
-		return iv.Fields
 	}
 	return nil
 }
