@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/oauth"
 	"github.com/gatehouse-dev/gatehouse/internal/reminders"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse-dev/gatehouse/internal/tracing"
 	"github.com/gatehouse-dev/gatehouse/web"
 )
 
@@ -222,6 +223,11 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 func (a *App) newEngine(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) *gin.Engine {
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
+	if cfg.Tracing.OTLPEndpoint != "" {
+		// First, so the span covers every other middleware and the
+		// request context carries it into fosite (tracing.Setup ran).
+		engine.Use(tracing.Middleware(cfg.IssuerURL().Host))
+	}
 	engine.Use(
 		requestLog(log),
 		m.Middleware(),

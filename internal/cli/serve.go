@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-dev/gatehouse/internal/app"
+	"github.com/gatehouse-dev/gatehouse/internal/tracing"
 )
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -43,6 +44,17 @@ func newServeCmd(env *Env) *cobra.Command {
 				if len(applied) > 0 {
 					log.Info("schema migrated", "applied", applied)
 				}
+			}
+			// Tracing first: app.New builds the engines on its provider.
+			flushTraces, err := tracing.Setup(ctx, tracing.Config{
+				Endpoint:    cfg.Tracing.OTLPEndpoint,
+				SampleRatio: cfg.Tracing.SampleRatio,
+				ServiceName: cfg.Tracing.ServiceName,
+				Version:     Version,
+				Log:         log,
+			})
+			if err != nil {
+				return err
 			}
 			a, err := app.New(ctx, cfg, st, log)
 			if err != nil {
@@ -124,6 +136,13 @@ func newServeCmd(env *Env) *cobra.Command {
 				if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 					return err
 				}
+			}
+			// The servers are done, so every span has ended: export what the
+			// batcher still holds.
+			fctx, cancelFlush := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancelFlush()
+			if err := flushTraces(fctx); err != nil {
+				log.Warn("tracing: flush on shutdown", "err", err)
 			}
 			log.Info("stopped")
 			return nil

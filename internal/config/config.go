@@ -37,6 +37,14 @@ type Config struct {
 	Jobs     Jobs     `koanf:"jobs"`
 	Admin    Admin    `koanf:"admin"`
 	Debug    Debug    `koanf:"debug"`
+	Tracing  Tracing  `koanf:"tracing"`
+}
+
+// Tracing exports OpenTelemetry spans; off while OTLPEndpoint is empty.
+type Tracing struct {
+	OTLPEndpoint string  `koanf:"otlp_endpoint" help:"OTLP/HTTP collector base URL, e.g. http://127.0.0.1:4318 (/v1/traces is appended); empty: tracing off"`
+	SampleRatio  float64 `koanf:"sample_ratio" help:"share of new traces sampled, 0 … 1 (a caller's sampled traceparent is honoured)"`
+	ServiceName  string  `koanf:"service_name" help:"service.name of the exported spans"`
 }
 
 // Debug switches on diagnostics.
@@ -128,10 +136,11 @@ func Defaults() Config {
 			PublishAhead: time.Hour,
 			Refresh:      10 * time.Second,
 		},
-		Log:  Log{Level: "info"},
-		UI:   UI{ProductName: "Gatehouse", AccentColor: "#2952cc"},
-		Jobs: Jobs{ReminderInterval: time.Hour, CleanupInterval: 10 * time.Minute, CleanupRetention: time.Hour},
-		HTTP: HTTP{DrainDelay: 2 * time.Second, ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
+		Log:     Log{Level: "info"},
+		UI:      UI{ProductName: "Gatehouse", AccentColor: "#2952cc"},
+		Jobs:    Jobs{ReminderInterval: time.Hour, CleanupInterval: 10 * time.Minute, CleanupRetention: time.Hour},
+		HTTP:    HTTP{DrainDelay: 2 * time.Second, ShutdownGrace: 30 * time.Second, RequestTimeout: 30 * time.Second},
+		Tracing: Tracing{SampleRatio: 1, ServiceName: "gatehouse"},
 	}
 }
 
@@ -267,6 +276,17 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.UI.LogoURL); err != nil || (u.Scheme != "https" && u.Scheme != "http" && !strings.HasPrefix(c.UI.LogoURL, "/")) {
 			bad("ui.logo_url", "must be an http(s) URL or an absolute path")
 		}
+	}
+	if e := c.Tracing.OTLPEndpoint; e != "" {
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			bad("tracing.otlp_endpoint", "must be an http(s) URL without credentials, query or fragment, like http://127.0.0.1:4318")
+		}
+	}
+	if r := c.Tracing.SampleRatio; !(r >= 0 && r <= 1) {
+		bad("tracing.sample_ratio", "must be between 0 and 1, got %v", r)
+	}
+	if strings.TrimSpace(c.Tracing.ServiceName) == "" {
+		bad("tracing.service_name", "must not be empty")
 	}
 	return errors.Join(errs...)
 }

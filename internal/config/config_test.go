@@ -112,6 +112,13 @@ func TestValidate(t *testing.T) {
 		{name: "log format xml", base: devDefaults, mutate: func(c *Config) { c.Log.Format = "xml" }, wantKey: "log.format"},
 		{name: "shutdown grace negative", base: devDefaults, mutate: func(c *Config) { c.HTTP.ShutdownGrace = -1 }, wantKey: "http.shutdown_grace"},
 		{name: "request timeout below 1s", base: devDefaults, mutate: func(c *Config) { c.HTTP.RequestTimeout = time.Millisecond }, wantKey: "http.request_timeout"},
+		{name: "tracing endpoint ok", base: prodConfig, mutate: func(c *Config) { c.Tracing.OTLPEndpoint = "http://127.0.0.1:4318" }},
+		{name: "tracing endpoint without scheme", base: devDefaults, mutate: func(c *Config) { c.Tracing.OTLPEndpoint = "127.0.0.1:4318" }, wantKey: "tracing.otlp_endpoint"},
+		{name: "tracing endpoint with query", base: devDefaults, mutate: func(c *Config) { c.Tracing.OTLPEndpoint = "http://c:4318/?k=v" }, wantKey: "tracing.otlp_endpoint"},
+		{name: "tracing sample ratio 0 ok", base: devDefaults, mutate: func(c *Config) { c.Tracing.SampleRatio = 0 }},
+		{name: "tracing sample ratio above 1", base: devDefaults, mutate: func(c *Config) { c.Tracing.SampleRatio = 1.5 }, wantKey: "tracing.sample_ratio"},
+		{name: "tracing sample ratio negative", base: devDefaults, mutate: func(c *Config) { c.Tracing.SampleRatio = -0.1 }, wantKey: "tracing.sample_ratio"},
+		{name: "tracing service name blank", base: devDefaults, mutate: func(c *Config) { c.Tracing.ServiceName = " " }, wantKey: "tracing.service_name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,6 +75,8 @@ func RegisterFlags(fs *pflag.FlagSet) {
 			fs.Bool(name, def, help)
 		case int:
 			fs.Int(name, def, help)
+		case float64:
+			fs.Float64(name, def, help)
 		case time.Duration:
 			fs.Duration(name, def, help)
 		case string:

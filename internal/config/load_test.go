@@ -216,6 +216,9 @@ func TestLoadBadValues(t *testing.T) {
 		{name: "env blank product name", args: []string{"--dev"}, env: []string{"GATEHOUSE_UI_PRODUCT_NAME=  "}, wantKey: "ui.product_name"},
 		{name: "env accent colour word", args: []string{"--dev"}, env: []string{"GATEHOUSE_UI_ACCENT_COLOR=red"}, wantKey: "ui.accent_color"},
 		{name: "env logo javascript URL", args: []string{"--dev"}, env: []string{"GATEHOUSE_UI_LOGO_URL=javascript:alert(1)"}, wantKey: "ui.logo_url"},
+		{name: "env sample ratio not a number", args: []string{"--dev"}, env: []string{"GATEHOUSE_TRACING_SAMPLE_RATIO=half"}, wantKey: "tracing.sample_ratio"},
+		{name: "file sample ratio 2", args: []string{"--dev"}, file: "tracing:\n  sample_ratio: 2\n", wantKey: "tracing.sample_ratio"},
+		{name: "flag otlp endpoint without scheme", args: []string{"--dev", "--tracing.otlp-endpoint=collector:4318"}, wantKey: "tracing.otlp_endpoint"},
 		{name: "file unknown top-level key", args: []string{"--dev"}, file: "isuer: https://x\n", wantKey: "isuer"},
 		{name: "file unknown nested key", args: []string{"--dev"}, file: "tokens:\n  lifetime: 1h\n", wantKey: "tokens.lifetime"},
 		{name: "file leaf given as a section", args: []string{"--dev"}, file: "issuer:\n  host: x\n", wantKey: "issuer.host"},
@@ -293,6 +296,9 @@ func TestLoadEveryKeyByEveryLayer(t *testing.T) {
 		"ui.product_name":               "Acme ID",
 		"ui.logo_url":                   "https://cdn.example.com/logo.png",
 		"ui.accent_color":               "#112233",
+		"tracing.otlp_endpoint":         "http://127.0.0.1:4318",
+		"tracing.sample_ratio":          "0.25",
+		"tracing.service_name":          "gatehouse-eu",
 	}
 	values := map[string]string{}
 	for _, key := range KeyNames() {
