@@ -63,6 +63,7 @@ func OpenStore(cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
 		MaxIdleConns:    cfg.Database.MaxIdleConns,
 		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
 		QueryTimeout:    cfg.Database.QueryTimeout,
+		ClientCacheTTL:  cfg.Database.ClientCacheTTL,
 		Logger:          log,
 	})
 	if err != nil {
@@ -246,9 +247,13 @@ func distinct(a, b *gin.Engine) []*gin.Engine {
 	return []*gin.Engine{a, b}
 }
 
-// RunJobs runs the background jobs until ctx ends: secret expiry reminders
-// and cleanup of expired rows, each once per period across replicas.
+// RunJobs runs the background work until ctx ends: the client-cache change
+// listener, and the jobs — secret expiry reminders and cleanup of expired
+// rows — each once per period across replicas.
 func (a *App) RunJobs(ctx context.Context) {
+	// The client cache serves on PostgreSQL only while this listener hears
+	// the other replicas' changes.
+	go a.Store.ListenForChanges(ctx)
 	go a.jobs.Every(ctx, "cleanup", a.cfg.Jobs.CleanupInterval, jobs.Cleanup(a.Store, a.cfg.Jobs.CleanupRetention))
 	a.jobs.Every(ctx, "reminders", a.cfg.Jobs.ReminderInterval, a.Reminders.RunOnce)
 }

@@ -52,19 +52,38 @@ func TestReplicas(t *testing.T) {
 		"--secret-expires-on", time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly))
 
 	cc := url.Values{"grant_type": {"client_credentials"}}
+	// Client changes reach the other replicas' caches through
+	// LISTEN/NOTIFY (docs/operations.md: within moments); the checks below
+	// allow them to propagate, bounded by this.
+	const propagation = 2 * time.Second
 	token := func(base, id, secret string) string {
 		t.Helper()
-		status, body := postForm(t, base+"/oauth2/token", id, secret, cc)
-		tok, _ := body["access_token"].(string)
-		if status != http.StatusOK || tok == "" {
-			t.Fatalf("token from %s for %s: %d %v", name[base], id, status, body)
+		deadline := time.Now().Add(propagation)
+		for {
+			status, body := postForm(t, base+"/oauth2/token", id, secret, cc)
+			tok, _ := body["access_token"].(string)
+			if status == http.StatusOK && tok != "" {
+				return tok
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("token from %s for %s: %d %v", name[base], id, status, body)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		return tok
 	}
 	refused := func(base, id, secret, why string) {
 		t.Helper()
-		if status, body := postForm(t, base+"/oauth2/token", id, secret, cc); status != http.StatusUnauthorized || body["error"] != "invalid_client" {
-			t.Errorf("%s: token from %s = %d %v, want 401 invalid_client", why, name[base], status, body)
+		deadline := time.Now().Add(propagation)
+		for {
+			status, body := postForm(t, base+"/oauth2/token", id, secret, cc)
+			if status == http.StatusUnauthorized && body["error"] == "invalid_client" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s: token from %s = %d %v, want 401 invalid_client within %s", why, name[base], status, body, propagation)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	introspect := func(base, tok string) map[string]any {
@@ -77,8 +96,17 @@ func TestReplicas(t *testing.T) {
 	}
 	inactive := func(base, tok, why string) {
 		t.Helper()
-		if body := introspect(base, tok); len(body) != 1 || body["active"] != false {
-			t.Errorf("%s: introspection on %s = %v, want exactly {\"active\": false}", why, name[base], body)
+		deadline := time.Now().Add(propagation)
+		for {
+			body := introspect(base, tok)
+			if len(body) == 1 && body["active"] == false {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s: introspection on %s = %v, want exactly {\"active\": false} within %s", why, name[base], body, propagation)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	api := func(base, method, path string, body any) (int, map[string]any) {

@@ -83,6 +83,7 @@ type Database struct {
 	MaxIdleConns    int           `koanf:"max_idle_conns" help:"most idle connections kept"`
 	ConnMaxLifetime time.Duration `koanf:"conn_max_lifetime" help:"recycle connections after this long"`
 	QueryTimeout    time.Duration `koanf:"query_timeout" help:"longest a PostgreSQL statement or connection attempt may take"`
+	ClientCacheTTL  time.Duration `koanf:"client_cache_ttl" help:"keep clients in memory for the token path this long (0: off); changes invalidate it at once"`
 }
 
 // Tokens sets token lifetimes and algorithms.
@@ -124,6 +125,7 @@ func Defaults() Config {
 			MaxIdleConns:    20,
 			ConnMaxLifetime: 30 * time.Minute,
 			QueryTimeout:    5 * time.Second,
+			ClientCacheTTL:  5 * time.Second,
 		},
 		Tokens: Tokens{
 			AccessTokenLifetime:  time.Hour,
@@ -193,6 +195,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Database.MaxIdleConns < 0 {
 		bad("database.max_idle_conns", "must not be negative")
+	}
+	if c.Database.ClientCacheTTL < 0 || c.Database.ClientCacheTTL > time.Hour {
+		bad("database.client_cache_ttl", "must be between 0 and 1h")
 	}
 	if c.Database.QueryTimeout < 100*time.Millisecond {
 		bad("database.query_timeout", "must be at least 100ms")

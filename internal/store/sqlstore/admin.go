@@ -164,7 +164,10 @@ func (s *Store) UpdateRole(ctx context.Context, name string, update func(*store.
 		r.UpdatedAt = s.now()
 		row = roleRow{Name: r.Name, Description: r.Description, Scopes: nonNil(r.Scopes), Builtin: r.Builtin,
 			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-		return mapErr(s.conn(ctx).Select("*").Save(&row).Error)
+		if err := mapErr(s.conn(ctx).Select("*").Save(&row).Error); err != nil {
+			return err
+		}
+		return s.clientChanged(ctx, "*") // members' effective scopes changed
 	})
 }
 
@@ -181,7 +184,7 @@ func (s *Store) DeleteRole(ctx context.Context, name string) error {
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("delete role %q: %w", name, store.ErrNotFound)
 		}
-		return nil
+		return s.clientChanged(ctx, "*")
 	})
 }
 
@@ -194,12 +197,15 @@ func (s *Store) RemoveRoleMember(ctx context.Context, role, username string) err
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("remove %q from role %q: %w", username, role, store.ErrNotFound)
 	}
-	return nil
+	return s.clientChanged(ctx, "*")
 }
 
 // RemoveMemberships drops username from every role.
 func (s *Store) RemoveMemberships(ctx context.Context, username string) error {
-	return mapErr(s.conn(ctx).Where("username = ?", username).Delete(&roleMemberRow{}).Error)
+	if err := mapErr(s.conn(ctx).Where("username = ?", username).Delete(&roleMemberRow{}).Error); err != nil {
+		return err
+	}
+	return s.clientChanged(ctx, "*")
 }
 
 // RolesOf lists the roles username belongs to.

@@ -132,7 +132,10 @@ func (s *Store) UpdateClient(ctx context.Context, id string, update func(*store.
 		}
 		c.UpdatedAt = s.now()
 		row = toClientRow(c)
-		return mapErr(s.conn(ctx).Select("*").Save(&row).Error)
+		if err := mapErr(s.conn(ctx).Select("*").Save(&row).Error); err != nil {
+			return err
+		}
+		return s.clientChanged(ctx, id)
 	})
 }
 
@@ -158,7 +161,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 				return fmt.Errorf("delete client %q tokens: %w", id, mapErr(err))
 			}
 		}
-		return nil
+		return s.clientChanged(ctx, id)
 	})
 }
 

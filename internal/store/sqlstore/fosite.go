@@ -208,7 +208,7 @@ func fositeErr(err error) error {
 // GetClient loads a client for fosite. Disabled clients do not exist here,
 // so they cannot authenticate (invalid_client) and their tokens are inactive.
 func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := s.FindClient(ctx, id)
+	c, err := s.cachedFindClient(ctx, id)
 	if err != nil {
 		return nil, fositeErr(err)
 	}

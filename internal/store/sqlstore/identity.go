@@ -94,7 +94,7 @@ func (s *Store) AddRoleMember(ctx context.Context, role, username string) error 
 	if err := mapErr(s.conn(ctx).Create(&row).Error); err != nil {
 		return fmt.Errorf("add %q to role %q: %w", username, role, err)
 	}
-	return nil
+	return s.clientChanged(ctx, "*")
 }
 
 // RoleMembers lists a role's members by username.

@@ -36,7 +36,10 @@ type Options struct {
 	// QueryTimeout bounds every PostgreSQL statement (statement_timeout)
 	// and connection attempt, so a sick database yields errors, not hangs.
 	QueryTimeout time.Duration
-	Logger       *slog.Logger
+	// ClientCacheTTL keeps clients in memory for the token path (0: off).
+	// On PostgreSQL the cache serves only while ListenForChanges runs.
+	ClientCacheTTL time.Duration
+	Logger         *slog.Logger
 }
 
 // Store is the GORM-backed implementation of every store interface.
@@ -47,6 +50,10 @@ type Store struct {
 	// ClientDomain makes client usernames for role membership:
 	// <client_id>@<ClientDomain> (SPEC §4: "clients." + the issuer's host).
 	ClientDomain string
+
+	dsn   string
+	log   *slog.Logger
+	cache *clientCache // nil: off
 }
 
 var (
@@ -59,7 +66,8 @@ var (
 // "postgresql://…") or "sqlite://PATH" (PATH may be ":memory:" for tests;
 // a relative PATH is relative to the working directory).
 func Open(dsn string, opts Options) (*Store, error) {
-	dialect, dialector, err := dialectorFor(withTimeouts(dsn, opts.QueryTimeout))
+	dsn = withTimeouts(dsn, opts.QueryTimeout)
+	dialect, dialector, err := dialectorFor(dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +96,12 @@ func Open(dsn string, opts Options) (*Store, error) {
 		// Every connection to ":memory:" is its own database: keep exactly one.
 		sqlDB.SetMaxOpenConns(1)
 	}
-	return &Store{db: db, dialect: dialect, Now: time.Now, ClientDomain: "clients.localhost"}, nil
+	st := &Store{db: db, dialect: dialect, Now: time.Now, ClientDomain: "clients.localhost", dsn: dsn, log: opts.Logger}
+	if opts.ClientCacheTTL > 0 {
+		// On PostgreSQL the cache goes live once the change listener runs.
+		st.cache = newClientCache(opts.ClientCacheTTL, dialect != Postgres)
+	}
+	return st, nil
 }
 
 func dialectorFor(dsn string) (string, gorm.Dialector, error) {
@@ -196,6 +209,7 @@ type txState struct {
 	tx           *gorm.DB
 	depth        int // nested BeginTX calls that reuse tx
 	rollbackOnly bool
+	afterCommit  []func()
 }
 
 // conn returns the transaction carried by ctx, or the pool.
@@ -235,7 +249,13 @@ func (s *Store) Commit(ctx context.Context) error {
 		st.tx.Rollback()
 		return errors.New("commit: an inner step rolled back")
 	}
-	return mapErr(st.tx.Commit().Error)
+	if err := mapErr(st.tx.Commit().Error); err != nil {
+		return err
+	}
+	for _, fn := range st.afterCommit {
+		fn()
+	}
+	return nil
 }
 
 // Rollback aborts the transaction; a nested Rollback marks it for rollback.
