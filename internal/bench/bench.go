@@ -28,6 +28,10 @@ import (
 	"time"
 )
 
+// historyHeading starts the part of docs/benchmarks.md that people write:
+// figures of earlier runs, before and after a change.
+const historyHeading = "## History"
+
 // Config is one bench run.
 type Config struct {
 	Duration    time.Duration
@@ -122,7 +126,14 @@ func run(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		rep.Backends = append(rep.Backends, br)
 	}
-	if err := os.WriteFile(cfg.Out, []byte(rep.Markdown()), 0o644); err != nil {
+	doc := rep.Markdown()
+	// The hand-kept history of earlier runs survives a rewrite.
+	if old, err := os.ReadFile(cfg.Out); err == nil {
+		if i := strings.Index(string(old), historyHeading); i >= 0 {
+			doc += "\n" + string(old[i:])
+		}
+	}
+	if err := os.WriteFile(cfg.Out, []byte(doc), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "wrote", cfg.Out)
