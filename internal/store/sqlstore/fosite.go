@@ -229,8 +229,17 @@ func (s *Store) SetClientAssertionJWT(context.Context, string, time.Time) error 
 	return fosite.ErrJTIKnown.WithHint("Client assertions are not accepted by this server.")
 }
 
+// CreateAccessTokenSession stores an access token. Outside a transaction
+// (client credentials) the row joins a group commit with concurrent ones.
 func (s *Store) CreateAccessTokenSession(ctx context.Context, signature string, r fosite.Requester) error {
-	return s.createRequest(ctx, tableAccessTokens, signature, fosite.AccessToken, r)
+	if inTx(ctx) || s.accessWriter == nil {
+		return s.createRequest(ctx, tableAccessTokens, signature, fosite.AccessToken, r)
+	}
+	row, err := s.newRequestRow(signature, fosite.AccessToken, r)
+	if err != nil {
+		return err
+	}
+	return s.accessWriter.write(ctx, row)
 }
 
 func (s *Store) GetAccessTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {

@@ -51,10 +51,13 @@ type Store struct {
 	// <client_id>@<ClientDomain> (SPEC §4: "clients." + the issuer's host).
 	ClientDomain string
 
-	dsn   string
-	log   *slog.Logger
-	cache *clientCache // nil: off
+	dsn          string
+	log          *slog.Logger
+	cache        *clientCache // nil: off
+	accessWriter *batchWriter
 }
+
+var errClosed = errors.New("store closed")
 
 var (
 	_ store.Clients     = (*Store)(nil)
@@ -97,6 +100,11 @@ func Open(dsn string, opts Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(1)
 	}
 	st := &Store{db: db, dialect: dialect, Now: time.Now, ClientDomain: "clients.localhost", dsn: dsn, log: opts.Logger}
+	batchTimeout := 10 * time.Second
+	if opts.QueryTimeout > 0 {
+		batchTimeout = opts.QueryTimeout
+	}
+	st.accessWriter = newBatchWriter(st, tableAccessTokens, 200, batchTimeout)
 	if opts.ClientCacheTTL > 0 {
 		// On PostgreSQL the cache goes live once the change listener runs.
 		st.cache = newClientCache(opts.ClientCacheTTL, dialect != Postgres)
@@ -181,6 +189,7 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close releases the connection pool.
 func (s *Store) Close() error {
+	s.accessWriter.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
