@@ -248,13 +248,18 @@ func distinct(a, b *gin.Engine) []*gin.Engine {
 }
 
 // RunJobs runs the background work until ctx ends: the client-cache change
-// listener, and the jobs — secret expiry reminders and cleanup of expired
-// rows — each once per period across replicas.
+// listener, and the jobs — secret expiry reminders, cleanup of expired rows
+// and automatic key rotation — each once per period across replicas.
 func (a *App) RunJobs(ctx context.Context) {
 	// The client cache serves on PostgreSQL only while this listener hears
 	// the other replicas' changes.
 	go a.Store.ListenForChanges(ctx)
 	go a.jobs.Every(ctx, "cleanup", a.cfg.Jobs.CleanupInterval, jobs.Cleanup(a.Store, a.cfg.Jobs.CleanupRetention))
+	if period := a.cfg.Keys.RotationPeriod; period > 0 {
+		go a.jobs.Every(ctx, "key-rotation", min(period/10, time.Hour), func(ctx context.Context) (int, error) {
+			return a.Keys.RotateDue(ctx, period, keys.ES256, keys.RS256)
+		})
+	}
 	a.jobs.Every(ctx, "reminders", a.cfg.Jobs.ReminderInterval, a.Reminders.RunOnce)
 }
 

@@ -99,6 +99,8 @@ type Tokens struct {
 type Keys struct {
 	PublishAhead time.Duration `koanf:"publish_ahead" help:"a rotated-in key is published this long before it signs"`
 	Refresh      time.Duration `koanf:"refresh" help:"how often each replica reloads keys from the database"`
+	// RotationPeriod rotates keys automatically (0: only by hand).
+	RotationPeriod time.Duration `koanf:"rotation_period" help:"rotate each signing key automatically when the newest is this old (0: never)"`
 }
 
 // Log sets logging.
@@ -135,8 +137,9 @@ func Defaults() Config {
 			SessionLifetime:      12 * time.Hour,
 		},
 		Keys: Keys{
-			PublishAhead: time.Hour,
-			Refresh:      10 * time.Second,
+			PublishAhead:   time.Hour,
+			Refresh:        10 * time.Second,
+			RotationPeriod: 90 * 24 * time.Hour,
 		},
 		Log:     Log{Level: "info"},
 		UI:      UI{ProductName: "Gatehouse", AccentColor: "#2952cc"},
@@ -222,6 +225,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Keys.PublishAhead < 0 {
 		bad("keys.publish_ahead", "must not be negative")
+	}
+	if p := c.Keys.RotationPeriod; p != 0 && (p < time.Hour || p <= c.Keys.PublishAhead) {
+		bad("keys.rotation_period", "must be 0 (off) or at least 1h and longer than keys.publish_ahead")
 	}
 	if c.Keys.Refresh < time.Second {
 		bad("keys.refresh", "must be at least 1s")

@@ -284,6 +284,33 @@ func (m *Manager) Verification(ctx context.Context, kid string) (*Key, error) {
 	return nil, fmt.Errorf("%w: kid %q", ErrNoKey, kid)
 }
 
+// RotateDue rotates every algorithm of algs whose newest key (active or
+// next) was created at least period ago, and returns how many it rotated.
+// Reading the keys fresh from the database makes a second runner see the
+// first one's rotation and do nothing.
+func (m *Manager) RotateDue(ctx context.Context, period time.Duration, algs ...string) (int, error) {
+	if err := m.reload(ctx); err != nil {
+		return 0, err
+	}
+	newest := map[string]time.Time{}
+	for _, k := range m.set.Load().keys {
+		if k.CreatedAt.After(newest[k.Algorithm]) {
+			newest[k.Algorithm] = k.CreatedAt
+		}
+	}
+	n := 0
+	for _, alg := range algs {
+		if created, ok := newest[alg]; ok && m.now().Sub(created) < period {
+			continue
+		}
+		if _, err := m.Rotate(ctx, alg); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // All returns every stored key with its state, for `gatehouse keys list`.
 func (m *Manager) All(ctx context.Context) ([]*Key, error) {
 	if err := m.reload(ctx); err != nil {
