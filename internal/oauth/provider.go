@@ -126,6 +126,13 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
 	)
+	// fosite asks every token handler to populate every response; those
+	// that do not handle the grant answer with an error carrying a stack
+	// trace (errorsx.WithStack), five unwinds per token request. Asking
+	// CanHandleTokenEndpointRequest first gives the same answer for free.
+	for i, h := range cfg.TokenEndpointHandlers {
+		cfg.TokenEndpointHandlers[i] = gatedHandler{h}
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
@@ -135,6 +142,16 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		grantTypes: []string{"authorization_code", "refresh_token", "client_credentials"}, log: log,
 		origins: &originCache{store: st, ttl: 10 * time.Second},
 		usage:   &usageRecorder{store: st, interval: time.Minute, log: log, last: map[string]time.Time{}}}, nil
+}
+
+// gatedHandler skips a token handler that does not handle the request.
+type gatedHandler struct{ fosite.TokenEndpointHandler }
+
+func (g gatedHandler) PopulateTokenEndpointResponse(ctx context.Context, r fosite.AccessRequester, resp fosite.AccessResponder) error {
+	if !g.CanHandleTokenEndpointRequest(ctx, r) {
+		return fosite.ErrUnknownRequest
+	}
+	return g.TokenEndpointHandler.PopulateTokenEndpointResponse(ctx, r, resp)
 }
 
 // scopeGuard refuses token requests from clients that may request nothing:
