@@ -224,21 +224,9 @@ func newClientsGetCmd(env *Env) *cobra.Command {
 		Use:   "get CLIENT_ID",
 		Short: "Show one client (never its secret)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			c, err := h.findClient(args[0])
-			if err != nil {
-				return err
-			}
+		RunE: clientCommand(env, &out, func(h *host, c *store.Client) error {
 			return printClient(env.Stdout, &out, admin.ClientView(c, "", h.domain, time.Now()))
-		},
+		}),
 	}
 	out.register(cmd)
 	return cmd
@@ -256,19 +244,7 @@ func newRotateSecretCmd(env *Env) *cobra.Command {
 		Long: "Replace a client's secret and print the new one once. With --grace-period the old\n" +
 			"secret keeps working that many seconds (at most 7 days) while callers switch over.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			c, err := h.findClient(args[0])
-			if err != nil {
-				return err
-			}
+		RunE: clientCommand(env, &out, func(h *host, c *store.Client) error {
 			res, err := h.clients.RegenerateSecret(h.ctx, c.Type, c.ID, expiresOn, time.Duration(grace)*time.Second)
 			if errors.Is(err, clients.ErrPublicClient) {
 				return &message{text: fmt.Sprintf("client %q is public: it has no secret to rotate", c.ID), err: err}
@@ -290,12 +266,32 @@ func newRotateSecretCmd(env *Env) *cobra.Command {
 				k.line("previous secret", "no longer works")
 			}
 			return k.flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&expiresOn, "secret-expires-on", "", "last day the new secret works, YYYY-MM-DD (default: today + 90 days)")
 	cmd.Flags().IntVar(&grace, "grace-period", 0, "seconds the old secret keeps working, at most 604800 (default: 0, it stops now)")
 	out.register(cmd)
 	return cmd
+}
+
+// clientCommand runs a command on one existing client (its one argument):
+// it checks --output, opens the host's store and finds the client first.
+func clientCommand(env *Env, out *output, run func(h *host, c *store.Client) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := out.validate(); err != nil {
+			return err
+		}
+		h, err := openHost(cmd, env)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		c, err := h.findClient(args[0])
+		if err != nil {
+			return err
+		}
+		return run(h, c)
+	}
 }
 
 // deleted is what `clients delete -o json` prints.
@@ -310,19 +306,7 @@ func newClientsDeleteCmd(env *Env) *cobra.Command {
 		Use:   "delete CLIENT_ID",
 		Short: "Delete a client; its tokens become inactive",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			c, err := h.findClient(args[0])
-			if err != nil {
-				return err
-			}
+		RunE: clientCommand(env, &out, func(h *host, c *store.Client) error {
 			if err := h.clients.Delete(h.ctx, c.Type, c.ID); err != nil {
 				return err
 			}
@@ -331,7 +315,7 @@ func newClientsDeleteCmd(env *Env) *cobra.Command {
 			}
 			fmt.Fprintf(env.Stdout, "deleted client %s (%s)\n", c.ID, c.Name)
 			return nil
-		},
+		}),
 	}
 	out.register(cmd)
 	return cmd
@@ -348,27 +332,16 @@ func newClientsEnableCmd(env *Env, on bool) *cobra.Command {
 		Use:   use + " CLIENT_ID",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			c, err := h.findClient(args[0])
-			if err != nil {
-				return err
-			}
+		RunE: clientCommand(env, &out, func(h *host, c *store.Client) error {
 			if err := h.clients.Update(h.ctx, c.Type, c.ID, clients.Patch{Enabled: &on}); err != nil {
 				return explain(err, "client", nil, "")
 			}
-			if c, err = h.findClient(c.ID); err != nil {
+			c, err := h.findClient(c.ID)
+			if err != nil {
 				return err
 			}
 			return printClient(env.Stdout, &out, admin.ClientView(c, "", h.domain, time.Now()))
-		},
+		}),
 	}
 	out.register(cmd)
 	return cmd
