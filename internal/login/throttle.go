@@ -15,6 +15,9 @@ type throttle struct {
 	fails  map[string][]time.Time
 }
 
+// maxKeys bounds the keys a throttle remembers.
+const maxKeys = 100_000
+
 func newThrottle(max int, window time.Duration) *throttle {
 	return &throttle{max: max, window: window, fails: map[string][]time.Time{}}
 }
@@ -34,9 +37,14 @@ func (t *throttle) blocked(key string, now time.Time) (bool, time.Duration) {
 func (t *throttle) fail(key string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.fails) > 100_000 { // bound memory under a spray of keys
+	if len(t.fails) > maxKeys { // bound memory under a spray of keys
 		for k := range t.fails {
 			t.prune(k, now)
+		}
+		if len(t.fails) > maxKeys {
+			// Still full: forget rather than scan on every failure. A
+			// sprayer gains little — each address has its own budget.
+			clear(t.fails)
 		}
 	}
 	t.fails[key] = append(t.prune(key, now), now)
