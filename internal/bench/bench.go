@@ -161,7 +161,6 @@ func runCeiling(ctx context.Context, cfg Config, out io.Writer) (Result, error) 
 	fmt.Fprintln(out, "ceiling: client credentials …")
 	r := Run(ctx, "ceiling (HTTP + Basic + ES256 sign)", cfg.Conns, cfg.Duration,
 		tokenStep(base, CeilingClientID, CeilingSecret))
-	r.MaxRSSBytes = 0
 	fmt.Fprintf(out, "  %.0f/s p99 %s errors %d\n", r.PerSecond(), r.P99, r.Errors)
 	return r, nil
 }

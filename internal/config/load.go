@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -253,6 +252,3 @@ func leaf(v reflect.Value, path []string) (reflect.Value, bool) {
 	}
 	return reflect.Value{}, false
 }
-
-// Environ is os.Environ, named for the composition root.
-func Environ() []string { return os.Environ() }
