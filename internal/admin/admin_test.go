@@ -1484,12 +1484,18 @@ func TestSecretExpiryClock(t *testing.T) {
 		e.clock.Set(d.Add(24*time.Hour - 2*time.Second)) // D 23:59:58
 		tok := e.token(t, id, secret).AccessToken
 		wantStatus(t, e.do(t, "GET", apiClients, nil, as(self)), 200)
+		if st := e.do(t, "GET", apiClients+"/"+id, nil).obj(t)["status"]; st != "active" {
+			t.Errorf("status on its last second: %v, want active", st)
+		}
 
 		e.clock.Set(d.Add(24*time.Hour - time.Nanosecond)) // D 23:59:59.999999999
 		e.token(t, id, secret)
 
 		e.clock.Set(d.Add(24 * time.Hour)) // D+1 00:00:00
 		e.tokenRefused(t, id, secret, 401, "invalid_client")
+		if st := e.do(t, "GET", apiClients+"/"+id, nil).obj(t)["status"]; st != "secret_expired" {
+			t.Errorf("status after the secret's last day: %v, want secret_expired", st)
+		}
 		wantError(t, e.do(t, "GET", apiClients, nil, as(self)), 401, "unauthorized")
 		if !e.active(t, tok) {
 			t.Error("a token issued before the secret expired must stay valid until its own expiry")

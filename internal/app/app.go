@@ -144,8 +144,11 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	}
 	health{db: st, draining: &a.draining}.Register(engine)
 	provider.Register(engine)
-	clientSvc := &clients.Service{Store: st, Hasher: hasher}
+	// One clock for every rule about time: the store's (tests move it).
+	now := func() time.Time { return st.Now() }
+	clientSvc := &clients.Service{Store: st, Hasher: hasher, Now: now}
 	api := &admin.API{
+		Now:      now,
 		Clients:  clientSvc,
 		Identity: &identity.Service{Store: st, ClientDomain: cfg.ClientDomain()},
 		Store:    st,
