@@ -259,10 +259,6 @@ func (s *Service) Check(typ string, p Patch, creating bool) map[string]string {
 	if p.Public != nil && creating && typ == store.ClientTypeWeb {
 		c.Public = *p.Public
 	}
-	if !creating {
-		// A PATCH without redirect_uris keeps the stored ones.
-		c.RedirectURIs = []string{"https://unchanged.invalid/"}
-	}
 	s.apply(c, p, bad, s.now(), creating)
 	return bad
 }
@@ -333,7 +329,8 @@ func (s *Service) apply(c *store.Client, p Patch, bad fieldErrors, now time.Time
 		c.PostLogoutRedirectURIs = checkRedirectURIs(bad, "post_logout_redirect_uris", *p.PostLogoutRedirectURIs)
 	}
 	webOnly(p.Public != nil, "public")
-	if isWeb && len(c.RedirectURIs) == 0 && bad["redirect_uris"] == "" {
+	// Only a new list can be empty: a stored client always has one URI.
+	if isWeb && (creating || p.RedirectURIs != nil) && len(c.RedirectURIs) == 0 && bad["redirect_uris"] == "" {
 		bad["redirect_uris"] = "at least one redirect URI is required"
 	}
 }
