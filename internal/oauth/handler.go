@@ -33,7 +33,7 @@ func (p *Provider) Register(r gin.IRouter) {
 // token issues tokens (RFC 6749 §3.2).
 func (p *Provider) token(c *gin.Context) {
 	ctx := c.Request.Context()
-	p.allowOrigin(c, claimedClientID(c.Request))
+	p.allowClaimedOrigin(c)
 	session := NewSession()
 	if err := p.precheckToken(c.Request); err != nil {
 		p.tokenError(c, fosite.NewAccessRequest(session), err)
@@ -154,7 +154,7 @@ func (p *Provider) introspect(c *gin.Context) {
 // for revocation itself (FOSITE-NOTES §4), and a failed write must never be
 // reported as success (§9).
 func (p *Provider) revoke(c *gin.Context) {
-	p.allowOrigin(c, claimedClientID(c.Request))
+	p.allowClaimedOrigin(c)
 	if c.Request.ParseForm() == nil {
 		if err := requireClientAuth(c.Request); err != nil {
 			p.oauth2.WriteRevocationResponse(c.Request.Context(), c.Writer, err)
