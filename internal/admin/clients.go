@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -98,23 +99,9 @@ func (h *clientRoutes) view(c *store.Client, secret string) any {
 }
 
 func (h *clientRoutes) list(c *gin.Context) {
-	page, err := pageParam(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	list, total, err := h.api.Store.ListClients(ctxOf(c), store.ClientFilter{
-		Type: h.typ, Offset: page * adminapi.PageSize, Limit: adminapi.PageSize,
-	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	views := make([]any, len(list))
-	for i := range list {
-		views[i] = h.view(&list[i], "")
-	}
-	c.JSON(http.StatusOK, pageOf(views, page, total))
+	listed(c, func(ctx context.Context, p store.Page) ([]store.Client, int, error) {
+		return h.api.Store.ListClients(ctx, store.ClientFilter{Type: h.typ, Offset: p.Offset, Limit: p.Limit})
+	}, func(cl *store.Client) (any, error) { return h.view(cl, ""), nil })
 }
 
 func (h *clientRoutes) create(c *gin.Context) {

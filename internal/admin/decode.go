@@ -2,13 +2,16 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/pkg/adminapi"
 )
 
@@ -127,4 +130,27 @@ func pageOf[T any](items []T, page, total int) adminapi.Page[T] {
 		items = []T{}
 	}
 	return adminapi.Page[T]{Result: items, Page: page, PageSize: adminapi.PageSize, Total: total}
+}
+
+// listed answers GET ?page=N for a collection: it reads the page from list
+// and renders each item with view.
+func listed[T, V any](c *gin.Context, list func(context.Context, store.Page) ([]T, int, error), view func(*T) (V, error)) {
+	page, err := pageParam(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items, total, err := list(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	views := make([]V, len(items))
+	for i := range items {
+		if views[i], err = view(&items[i]); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, pageOf(views, page, total))
 }

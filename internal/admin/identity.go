@@ -39,24 +39,7 @@ func (a *API) userView(c *gin.Context, u *store.User) (adminapi.User, error) {
 }
 
 func (a *API) listUsers(c *gin.Context) {
-	page, err := pageParam(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	users, total, err := a.Store.ListUsers(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	views := make([]adminapi.User, len(users))
-	for i := range users {
-		if views[i], err = a.userView(c, &users[i]); err != nil {
-			fail(c, err)
-			return
-		}
-	}
-	c.JSON(http.StatusOK, pageOf(views, page, total))
+	listed(c, a.Store.ListUsers, func(u *store.User) (adminapi.User, error) { return a.userView(c, u) })
 }
 
 func (a *API) createUser(c *gin.Context) {
@@ -133,24 +116,7 @@ func (a *API) roleView(c *gin.Context, r *store.Role) (adminapi.Role, error) {
 }
 
 func (a *API) listRoles(c *gin.Context) {
-	page, err := pageParam(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	roles, total, err := a.Store.ListRoles(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	views := make([]adminapi.Role, len(roles))
-	for i := range roles {
-		if views[i], err = a.roleView(c, &roles[i]); err != nil {
-			fail(c, err)
-			return
-		}
-	}
-	c.JSON(http.StatusOK, pageOf(views, page, total))
+	listed(c, a.Store.ListRoles, func(r *store.Role) (adminapi.Role, error) { return a.roleView(c, r) })
 }
 
 func (a *API) createRole(c *gin.Context) {
@@ -236,39 +202,15 @@ func (a *API) removeMember(c *gin.Context) {
 }
 
 func (a *API) listAudit(c *gin.Context) {
-	page, err := pageParam(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	events, total, err := a.Store.ListAudit(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	views := make([]adminapi.AuditEvent, len(events))
-	for i, e := range events {
-		views[i] = adminapi.AuditEvent{ID: e.ID, OccurredAt: e.OccurredAt, Actor: e.Actor, Action: e.Action,
-			TargetType: e.TargetType, TargetID: e.TargetID, Fields: nonNil(e.Fields)}
-	}
-	c.JSON(http.StatusOK, pageOf(views, page, total))
+	listed(c, a.Store.ListAudit, func(e *store.AuditEvent) (adminapi.AuditEvent, error) {
+		return adminapi.AuditEvent{ID: e.ID, OccurredAt: e.OccurredAt, Actor: e.Actor, Action: e.Action,
+			TargetType: e.TargetType, TargetID: e.TargetID, Fields: nonNil(e.Fields)}, nil
+	})
 }
 
 func (a *API) listNotifications(c *gin.Context) {
-	page, err := pageParam(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	list, total, err := a.Store.ListNotifications(ctxOf(c), store.Page{Offset: page * adminapi.PageSize, Limit: adminapi.PageSize})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	views := make([]adminapi.Notification, len(list))
-	for i, n := range list {
-		views[i] = adminapi.Notification{ID: n.ID, CreatedAt: n.CreatedAt, Kind: n.Kind, ClientID: n.ClientID,
-			Recipients: nonNil(n.Recipients), Subject: n.Subject, Body: n.Body, Delivered: n.Delivered}
-	}
-	c.JSON(http.StatusOK, pageOf(views, page, total))
+	listed(c, a.Store.ListNotifications, func(n *store.Notification) (adminapi.Notification, error) {
+		return adminapi.Notification{ID: n.ID, CreatedAt: n.CreatedAt, Kind: n.Kind, ClientID: n.ClientID,
+			Recipients: nonNil(n.Recipients), Subject: n.Subject, Body: n.Body, Delivered: n.Delivered}, nil
+	})
 }
