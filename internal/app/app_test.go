@@ -405,3 +405,29 @@ func TestHungDatabase(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestBranding: product name, logo and colour come from ui.* (SPEC §3).
+func TestBranding(t *testing.T) {
+	a := buildApp(t, "GATEHOUSE_DSN="+sqltest.SQLiteDSN(t), "GATEHOUSE_UI_PRODUCT_NAME=Acme ID",
+		"GATEHOUSE_UI_LOGO_URL=https://cdn.acme.example/logo.svg", "GATEHOUSE_UI_ACCENT_COLOR=#aa0044")
+	srv := httptest.NewServer(a.Handler)
+	defer srv.Close()
+	for _, path := range []string{"/login", "/no/such/page"} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Accept", "text/html")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{"Acme ID", `src="https://cdn.acme.example/logo.svg"`, "#aa0044"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("%s lacks %q", path, want)
+			}
+		}
+		if strings.Contains(string(body), ">Gatehouse<") {
+			t.Errorf("%s still says Gatehouse", path)
+		}
+	}
+}
