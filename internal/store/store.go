@@ -126,6 +126,14 @@ type SigningKeys interface {
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 }
 
+// RevokedTokens is the denylist of stateless access tokens. A
+// client-credentials access token has no row of its own, so revoking one
+// records its jti, until the token would have expired anyway.
+type RevokedTokens interface {
+	RevokeTokenID(ctx context.Context, jti, clientID string, expiresAt time.Time) error
+	TokenIDRevoked(ctx context.Context, jti string) (bool, error)
+}
+
 // Pinger reports whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error

@@ -6,99 +6,122 @@ import (
 	"time"
 )
 
-// batchWriter group-commits access-token rows. Each caller still waits
-// until its row is durably written — the semantics of one INSERT per token
-// — but concurrent callers share one multi-row INSERT (one round trip, one
-// commit). Batches form by themselves: while one is being written the next
-// callers queue. Requests inside a transaction bypass it, since their row
-// must commit or roll back with the rest.
-type batchWriter struct {
-	store   *Store
-	table   string
-	max     int
-	timeout time.Duration
+// group runs the items of concurrent callers as one batch: one statement,
+// one round trip. Each caller still waits for the batch that holds its
+// item, so it sees exactly what one statement of its own would have given
+// it. Batches form by themselves: while one runs, the next callers queue.
+// Two groups use it: access-token rows written outside a transaction
+// (group commit) and denylist lookups at introspection (group read).
+type group[T, R any] struct {
+	max int
+	// run answers every call of a batch (fills out and err); it must not
+	// keep the slice.
+	run func(batch []*call[T, R])
 
 	mu      sync.Mutex
-	queue   []*pendingRow
+	queue   []*call[T, R]
 	running bool
 	closed  bool
 }
 
-type pendingRow struct {
-	row  *requestRow
-	done chan error
+type call[T, R any] struct {
+	in   T
+	out  R
+	err  error
+	done chan struct{}
 }
 
-func newBatchWriter(s *Store, table string, max int, timeout time.Duration) *batchWriter {
-	return &batchWriter{store: s, table: table, max: max, timeout: timeout}
+func newGroup[T, R any](max int, run func([]*call[T, R])) *group[T, R] {
+	return &group[T, R]{max: max, run: run}
 }
 
-// write queues row and waits for its batch, or for ctx.
-func (b *batchWriter) write(ctx context.Context, row *requestRow) error {
-	p := &pendingRow{row: row, done: make(chan error, 1)}
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return errClosed
+// do queues in and waits for its batch, or for ctx.
+func (g *group[T, R]) do(ctx context.Context, in T) (R, error) {
+	c := &call[T, R]{in: in, done: make(chan struct{})}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		var zero R
+		return zero, errClosed
 	}
-	b.queue = append(b.queue, p)
-	if !b.running {
-		b.running = true
-		go b.drain()
+	g.queue = append(g.queue, c)
+	if !g.running {
+		g.running = true
+		go g.drain()
 	}
-	b.mu.Unlock()
+	g.mu.Unlock()
 	select {
-	case err := <-p.done:
-		return err
+	case <-c.done:
+		return c.out, c.err
 	case <-ctx.Done():
-		return fositeErr(ctx.Err()) // a deadline reads as temporarily unavailable
+		var zero R
+		return zero, fositeErr(ctx.Err()) // a deadline reads as temporarily unavailable
 	}
 }
 
-// drain writes batches until the queue is empty.
-func (b *batchWriter) drain() {
+// drain runs batches until the queue is empty.
+func (g *group[T, R]) drain() {
 	for {
-		b.mu.Lock()
-		n := min(len(b.queue), b.max)
+		g.mu.Lock()
+		n := min(len(g.queue), g.max)
 		if n == 0 {
-			b.running = false
-			b.mu.Unlock()
+			g.running = false
+			g.mu.Unlock()
 			return
 		}
-		batch := b.queue[:n:n]
-		b.queue = append([]*pendingRow(nil), b.queue[n:]...)
-		b.mu.Unlock()
+		batch := g.queue[:n:n]
+		g.queue = append([]*call[T, R](nil), g.queue[n:]...)
+		g.mu.Unlock()
 
-		rows := make([]*requestRow, len(batch))
-		for i, p := range batch {
-			rows[i] = p.row
-		}
-		err := b.insert(rows...)
-		if err != nil && len(batch) > 1 {
-			// One bad row must not fail its neighbours: retry one by one.
-			for _, p := range batch {
-				p.done <- b.insert(p.row)
-			}
-			continue
-		}
-		for _, p := range batch {
-			p.done <- err
+		g.run(batch)
+		for _, c := range batch {
+			close(c.done)
 		}
 	}
 }
 
-// insert writes rows in one statement. No caller's context bounds it (they
-// share it), so it has its own deadline: a database that stopped answering
-// must not stall every later batch.
-func (b *batchWriter) insert(rows ...*requestRow) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-	defer cancel()
-	return fositeErr(b.store.db.WithContext(ctx).
-		Table(b.table).Omit("access_signature").Create(rows).Error)
+func (g *group[T, R]) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
 
-func (b *batchWriter) close() {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
+// batchContext bounds one batch. No caller's context may (they share the
+// statement), so it has its own deadline: a database that stopped
+// answering must not stall every later batch.
+func (s *Store) batchContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.batchTimeout)
+}
+
+// writeAccessRows is the group commit of access-token rows.
+func (s *Store) writeAccessRows(batch []*call[*requestRow, struct{}]) {
+	rows := make([]*requestRow, len(batch))
+	for i, c := range batch {
+		rows[i] = c.in
+	}
+	err := s.insertAccessRows(rows...)
+	if err != nil && len(batch) > 1 {
+		// One bad row must not fail its neighbours: retry one by one.
+		for _, c := range batch {
+			c.err = s.insertAccessRows(c.in)
+		}
+		return
+	}
+	for _, c := range batch {
+		c.err = err
+	}
+}
+
+func (s *Store) insertAccessRows(rows ...*requestRow) error {
+	ctx, cancel := s.batchContext()
+	defer cancel()
+	return fositeErr(s.db.WithContext(ctx).Table(tableAccessTokens).Omit("access_signature").Create(rows).Error)
+}
+
+// timeoutOr returns d, or def when d is not set.
+func timeoutOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }

@@ -239,7 +239,8 @@ func (s *Store) CreateAccessTokenSession(ctx context.Context, signature string, 
 	if err != nil {
 		return err
 	}
-	return s.accessWriter.write(ctx, row)
+	_, err = s.accessWriter.do(ctx, row)
+	return err
 }
 
 func (s *Store) GetAccessTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {

@@ -34,7 +34,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, d time.Du
 }
 
 // prunedTables hold rows with an expires_at that cleanup deletes.
-var prunedTables = []string{tableAccessTokens, tableRefreshTokens, tableCodes, tableOIDC, tablePKCE,
+var prunedTables = []string{tableAccessTokens, tableRefreshTokens, tableCodes, tableOIDC, tablePKCE, tableRevoked,
 	"login_sessions", "console_sessions", "console_sign_ins"}
 
 // PruneExpired deletes protocol rows, sign-in and console sessions and consumed refresh

@@ -54,7 +54,9 @@ type Store struct {
 	dsn          string
 	log          *slog.Logger
 	cache        *clientCache // nil: off
-	accessWriter *batchWriter
+	batchTimeout time.Duration
+	accessWriter *group[*requestRow, struct{}]
+	revokedCheck *group[string, bool]
 }
 
 var errClosed = errors.New("store closed")
@@ -100,11 +102,9 @@ func Open(dsn string, opts Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(1)
 	}
 	st := &Store{db: db, dialect: dialect, Now: time.Now, ClientDomain: "clients.localhost", dsn: dsn, log: opts.Logger}
-	batchTimeout := 10 * time.Second
-	if opts.QueryTimeout > 0 {
-		batchTimeout = opts.QueryTimeout
-	}
-	st.accessWriter = newBatchWriter(st, tableAccessTokens, 200, batchTimeout)
+	st.batchTimeout = timeoutOr(opts.QueryTimeout, 10*time.Second)
+	st.accessWriter = newGroup(200, st.writeAccessRows)
+	st.revokedCheck = newGroup(500, st.checkRevoked)
 	if opts.ClientCacheTTL > 0 {
 		// On PostgreSQL the cache goes live once the change listener runs.
 		st.cache = newClientCache(opts.ClientCacheTTL, dialect != Postgres)
@@ -190,6 +190,7 @@ func (s *Store) Dialect() string { return s.dialect }
 // Close releases the connection pool.
 func (s *Store) Close() error {
 	s.accessWriter.close()
+	s.revokedCheck.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

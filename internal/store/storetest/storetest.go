@@ -26,6 +26,7 @@ type Store interface {
 	store.Users
 	store.Roles
 	store.Pinger
+	store.RevokedTokens
 
 	fosite.ClientManager
 	oauth2.CoreStorage
@@ -56,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"AccessTokens", testAccessTokens},
 		{"RefreshTokens", testRefreshTokens},
 		{"AuthorizeCodes", testAuthorizeCodes},
+		{"RevokedTokens", testRevokedTokens},
 		{"Transactions", testTransactions},
 		{"SigningKeys", testSigningKeys},
 		{"Users", testUsers},
