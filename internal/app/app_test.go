@@ -367,8 +367,15 @@ func TestHungDatabase(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), time.Since(start)
 	}
-	if status, body, _ := call("POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}}); status != 200 {
+	status, body, _ := call("POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}})
+	if status != 200 {
 		t.Fatalf("before: %d %s", status, body)
+	}
+	var issued struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal([]byte(body), &issued); err != nil {
+		t.Fatal(err)
 	}
 
 	p.hanging.Store(true)
@@ -379,6 +386,10 @@ func TestHungDatabase(t *testing.T) {
 	}{
 		{"POST", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "temporarily_unavailable"},
 		{"POST", "/oauth2/introspect", url.Values{"token": {"x.y.z"}}, "temporarily_unavailable"},
+		// A stateless token verifies from memory, but whether it is revoked
+		// only the database can say.
+		{"POST", "/oauth2/introspect", url.Values{"token": {issued.AccessToken}}, "temporarily_unavailable"},
+		{"POST", "/oauth2/revoke", url.Values{"token": {issued.AccessToken}}, "temporarily_unavailable"},
 		{"GET", "/api/v1/configuration/api-clients", nil, "server_error"},
 		{"GET", "/health/ready", nil, ""},
 	}

@@ -19,10 +19,11 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
 )
 
-// TestCleanup: expired access tokens are deleted by the cleanup job within
-// a few of its periods, and unexpired ones stay (issue 7, item 4). The
-// shortest token lifetime is 60 s, so the test moves expires_at into the
-// past in the database instead of waiting.
+// TestCleanup: expired rows are deleted by the cleanup job within a few of
+// its periods, and unexpired ones stay (issue 7, item 4). Client-credentials
+// tokens leave no row of their own; revoking one leaves a denylist row
+// until the token expires. The shortest token lifetime is 60 s, so the
+// test moves expires_at into the past in the database instead of waiting.
 func TestCleanup(t *testing.T) {
 	const interval = time.Second
 	dsn := sqltest.SQLiteDSN(t)
@@ -44,24 +45,28 @@ func TestCleanup(t *testing.T) {
 		return n
 	}
 
-	issue := func() string {
+	// issueRevoked gets a token and revokes it.
+	issueRevoked := func() string {
 		t.Helper()
 		status, body := postForm(t, srv.URL+"/oauth2/token", id, secret, url.Values{"grant_type": {"client_credentials"}})
 		tok, _ := body["access_token"].(string)
 		if status != http.StatusOK || tok == "" {
 			t.Fatalf("token: %d %v", status, body)
 		}
+		if status, body := postForm(t, srv.URL+"/oauth2/revoke", id, secret, url.Values{"token": {tok}}); status != http.StatusOK {
+			t.Fatalf("revoke: %d %v", status, body)
+		}
 		return tok
 	}
 	const expiring, kept = 50, 10
 	for range expiring {
-		issue()
+		issueRevoked()
 	}
-	before := rows("after issuing 50 tokens")
-	if before["oauth_access_tokens"] != expiring {
-		t.Fatalf("%d access token rows, want %d", before["oauth_access_tokens"], expiring)
+	before := rows("after issuing and revoking 50 tokens")
+	if before["oauth_access_tokens"] != 0 || before[denylist] != expiring {
+		t.Fatalf("%d access token rows and %d denylist rows, want 0 and %d", before["oauth_access_tokens"], before[denylist], expiring)
 	}
-	res := st.DB().Exec("UPDATE oauth_access_tokens SET expires_at = ?", time.Now().UTC().Add(-time.Minute))
+	res := st.DB().Exec("UPDATE "+denylist+" SET expires_at = ?", time.Now().UTC().Add(-time.Minute))
 	must(t, res.Error)
 	if res.RowsAffected != expiring {
 		t.Fatalf("expired %d rows, want %d", res.RowsAffected, expiring)
@@ -69,45 +74,47 @@ func TestCleanup(t *testing.T) {
 	expiredAt := time.Now()
 	var fresh []string
 	for range kept {
-		fresh = append(fresh, issue())
+		fresh = append(fresh, issueRevoked())
 	}
-	rows("after expiring those 50 and issuing 10 more")
+	rows("after expiring those 50 and revoking 10 more")
 
 	deadline := expiredAt.Add(3 * interval)
 	for {
 		n, err := st.TableRows(ctx)
 		must(t, err)
-		if n["oauth_access_tokens"] == kept {
+		if n[denylist] == kept {
 			t.Logf("expired rows gone %s after they expired (cleanup every %s, retention 0s)",
 				time.Since(expiredAt).Round(10*time.Millisecond), interval)
 			break
 		}
-		if n["oauth_access_tokens"] < kept {
-			t.Fatalf("cleanup deleted unexpired tokens: %s", formatRows(n))
+		if n[denylist] < kept {
+			t.Fatalf("cleanup deleted unexpired rows: %s", formatRows(n))
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d access token rows %s after expiry, want %d (cleanup every %s)\nlog:\n%s",
-				n["oauth_access_tokens"], time.Since(expiredAt).Round(10*time.Millisecond), kept, interval, tail(srv.Log.String(), 30))
+			t.Fatalf("%d denylist rows %s after expiry, want %d (cleanup every %s)\nlog:\n%s",
+				n[denylist], time.Since(expiredAt).Round(10*time.Millisecond), kept, interval, tail(srv.Log.String(), 30))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	after := rows("after cleanup")
 	for table, n := range after {
-		if table != "oauth_access_tokens" && n != 0 {
+		if table != denylist && n != 0 {
 			t.Errorf("%s: %d rows left", table, n)
 		}
 	}
-	// The unexpired tokens are untouched and still active.
+	// The unexpired revocations are untouched: those tokens stay inactive.
 	for _, tok := range fresh {
-		if _, body := postForm(t, srv.URL+"/oauth2/introspect", id, secret, url.Values{"token": {tok}}); body["active"] != true {
-			t.Errorf("unexpired token after cleanup: %v", body)
+		if _, body := postForm(t, srv.URL+"/oauth2/introspect", id, secret, url.Values{"token": {tok}}); body["active"] != false {
+			t.Errorf("revoked, unexpired token after cleanup: %v", body)
 		}
 	}
 }
 
+const denylist = "oauth_revoked_tokens"
+
 func formatRows(n map[string]int64) string {
 	var b strings.Builder
-	for _, table := range []string{"oauth_access_tokens", "oauth_refresh_tokens", "oauth_authorize_codes", "oauth_oidc_sessions", "oauth_pkce_requests", "login_sessions"} {
+	for _, table := range []string{"oauth_access_tokens", "oauth_refresh_tokens", "oauth_authorize_codes", "oauth_oidc_sessions", "oauth_pkce_requests", "login_sessions", denylist} {
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}

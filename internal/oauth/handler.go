@@ -48,6 +48,7 @@ func (p *Provider) token(c *gin.Context) {
 		client := ar.GetClient()
 		session.Subject = client.GetID()
 		session.ClientID = client.GetID()
+		session.Grant = grantClientCredentials
 		// No scope asked for: grant every scope the client holds.
 		scopes := ar.GetRequestedScopes()
 		if len(scopes) == 0 {

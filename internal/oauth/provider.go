@@ -28,6 +28,7 @@ type Storage interface {
 	openid.OpenIDConnectRequestStorage
 	pkce.PKCERequestStorage
 	storage.Transactional
+	store.RevokedTokens
 	FindUser(ctx context.Context, id string) (*store.User, error)
 	FindConsent(ctx context.Context, userID, clientID string) (*store.Consent, error)
 	SaveConsent(ctx context.Context, c *store.Consent) error
@@ -101,10 +102,13 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 	accessSigner := &signer{keys: km, alg: opts.AccessTokenAlgorithm}
 	idSigner := &signer{keys: km, alg: keys.RS256}
 	strategy := &compose.CommonStrategy{
-		CoreStrategy: &oauth2.DefaultJWTStrategy{
-			Signer:          accessSigner,
-			HMACSHAStrategy: compose.NewOAuth2HMACStrategy(cfg),
-			Config:          cfg,
+		CoreStrategy: &accessTokenStrategy{
+			DefaultJWTStrategy: &oauth2.DefaultJWTStrategy{
+				Signer:          accessSigner,
+				HMACSHAStrategy: compose.NewOAuth2HMACStrategy(cfg),
+				Config:          cfg,
+			},
+			mint: &minter{keys: km, alg: opts.AccessTokenAlgorithm, issuer: opts.Issuer},
 		},
 		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: idSigner, Config: cfg},
 		// Used by the OIDC request validator to read id_token_hint.
@@ -118,7 +122,7 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 	// (FOSITE-NOTES §1).
 	provider := compose.Compose(cfg, st, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
-		compose.OAuth2ClientCredentialsGrantFactory,
+		clientCredentialsFactory, // stateless tokens: see stateless.go
 		compose.OAuth2RefreshTokenGrantFactory,
 		compose.OpenIDConnectExplicitFactory,
 		compose.OpenIDConnectRefreshFactory,
@@ -132,6 +136,15 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 	// CanHandleTokenEndpointRequest first gives the same answer for free.
 	for i, h := range cfg.TokenEndpointHandlers {
 		cfg.TokenEndpointHandlers[i] = gatedHandler{h}
+	}
+	// fosite asks every introspector and revocation handler about every
+	// token, so the stateless ones wrap fosite's rather than join them.
+	verified := newVerifiedTokens(km)
+	for i, h := range cfg.TokenIntrospectionHandlers {
+		cfg.TokenIntrospectionHandlers[i] = &statelessIntrospector{next: h, tokens: verified, store: st}
+	}
+	for i, h := range cfg.RevocationHandlers {
+		cfg.RevocationHandlers[i] = &statelessRevoker{next: h, tokens: verified, store: st}
 	}
 	log := opts.Logger
 	if log == nil {
