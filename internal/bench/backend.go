@@ -31,7 +31,10 @@ type BackendResult struct {
 	Name          string
 	Results       []Result
 	BytesPerToken float64
-	TokensCounted int64
+	TokensCounted int64 // tokens issued in the client-credentials run
+	RowsWritten   int64 // access-token and denylist rows they added
+	// BytesPerRevocation is the storage a revoked, unexpired token holds.
+	BytesPerRevocation float64
 	Profile       string // top of the CPU profile of the token endpoint
 }
 
@@ -123,9 +126,10 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 	br.Results = append(br.Results, r)
 	fmt.Fprintf(out, "  %.0f/s p99 %s errors %d rss %d MiB\n", r.PerSecond(), r.P99, r.Errors, r.MaxRSSBytes>>20)
 	sizeAfter, rowsAfter := tokenStorage(ctx, st, name, dsn)
-	if n := rowsAfter - rowsBefore; n > 0 {
-		br.TokensCounted = n
-		br.BytesPerToken = float64(sizeAfter-sizeBefore) / float64(n)
+	if issued := int64(r.Requests - r.Errors); issued > 0 {
+		br.TokensCounted = issued
+		br.RowsWritten = rowsAfter - rowsBefore
+		br.BytesPerToken = float64(sizeAfter-sizeBefore) / float64(issued)
 	}
 	if cfg.Profile && name == "postgres" {
 		// A run of its own: profiling costs CPU the measured run must not lose.
@@ -148,13 +152,31 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 		br.Profile = summarizeProfile(profile, dir)
 	}
 
-	// Introspection of one active token.
-	tok, err := fetchToken(base, api.ClientID, api.ClientSecret)
-	if err != nil {
-		return br, err
+	// Introspection, round-robin over a pool of distinct active tokens.
+	pool := make([]string, introspectionPool)
+	for i := range pool {
+		if pool[i], err = fetchToken(base, api.ClientID, api.ClientSecret); err != nil {
+			return br, err
+		}
 	}
 	fmt.Fprintf(out, "%s: introspection …\n", name)
-	br.Results = append(br.Results, Run(ctx, "introspection (active JWT)", cfg.Conns, cfg.Duration, introspectStep(base, api.ClientID, api.ClientSecret, tok)))
+	br.Results = append(br.Results, Run(ctx, fmt.Sprintf("introspection (%d distinct active JWTs, round-robin)", len(pool)),
+		cfg.Conns, cfg.Duration, introspectStep(base, api.ClientID, api.ClientSecret, pool)))
+	// What a revocation stores: the denylist row of a stateless token.
+	fmt.Fprintf(out, "%s: revocations …\n", name)
+	sizeBefore, _ = tokenStorage(ctx, st, name, dsn)
+	for range revocations {
+		tok, err := fetchToken(base, api.ClientID, api.ClientSecret)
+		if err == nil {
+			err = revoke(base, api.ClientID, api.ClientSecret, tok)
+		}
+		if err != nil {
+			return br, err
+		}
+	}
+	sizeAfter, _ = tokenStorage(ctx, st, name, dsn)
+	br.BytesPerRevocation = float64(sizeAfter-sizeBefore) / revocations
+
 	fmt.Fprintf(out, "%s: JWKS and discovery …\n", name)
 	br.Results = append(br.Results, Run(ctx, "JWKS", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/jwks.json")))
 	br.Results = append(br.Results, Run(ctx, "discovery", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/openid-configuration")))
@@ -175,6 +197,24 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 		fmt.Fprintf(out, "  %.0f/s p99 %s errors %d\n", r.PerSecond(), r.P99, r.Errors)
 	}
 	return br, nil
+}
+
+// revocations is how many tokens the storage measurement revokes.
+const revocations = 2000
+
+func revoke(base, id, secret, token string) error {
+	req, _ := http.NewRequest(http.MethodPost, base+"/oauth2/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	drain(resp)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("revoke: status %d", resp.StatusCode)
+	}
+	return nil
 }
 
 func fetchToken(base, id, secret string) (string, error) {
@@ -261,12 +301,28 @@ func fetch(ctx context.Context, c *http.Client, method, u string, form url.Value
 	return string(b), resp.Header.Get("Location"), resp.StatusCode == http.StatusOK
 }
 
-// tokenStorage is the on-disk size of the access-token table and its rows.
+// introspectionPool is how many distinct tokens the introspection
+// scenario cycles through: resource servers introspect many tokens, each
+// more than once.
+const introspectionPool = 1000
+
+// tokenTables hold what issuing and revoking access tokens stores.
+var tokenTables = []string{"oauth_access_tokens", "oauth_revoked_tokens"}
+
+// tokenStorage is the on-disk size of the token tables and their rows.
 func tokenStorage(ctx context.Context, st *sqlstore.Store, backend, dsn string) (bytes, rows int64) {
 	db := st.DB().WithContext(ctx)
-	_ = db.Raw("SELECT COUNT(*) FROM oauth_access_tokens").Scan(&rows).Error
+	for _, table := range tokenTables {
+		var n int64
+		_ = db.Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error
+		rows += n
+	}
 	if backend == "postgres" {
-		_ = db.Raw("SELECT pg_total_relation_size('oauth_access_tokens')").Scan(&bytes).Error
+		for _, table := range tokenTables {
+			var n int64
+			_ = db.Raw("SELECT pg_total_relation_size(?)", table).Scan(&n).Error
+			bytes += n
+		}
 		return bytes, rows
 	}
 	// SQLite: the database file and its write-ahead log.

@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -193,9 +194,15 @@ func getStep(u string) Step {
 	}
 }
 
-func introspectStep(base, id, secret, token string) Step {
-	body := url.Values{"token": {token}}.Encode()
+// introspectStep introspects the tokens in turn; every one must be active.
+func introspectStep(base, id, secret string, tokens []string) Step {
+	bodies := make([]string, len(tokens))
+	for i, t := range tokens {
+		bodies[i] = url.Values{"token": {t}}.Encode()
+	}
+	var next atomic.Uint64
 	return func(ctx context.Context, c *http.Client) bool {
+		body := bodies[next.Add(1)%uint64(len(bodies))]
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/oauth2/introspect", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth(id, secret)

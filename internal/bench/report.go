@@ -61,8 +61,13 @@ func (r *Report) Markdown() string {
 				res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond), res.Errors, rssCol)
 		}
 		if be.TokensCounted > 0 {
-			fmt.Fprintf(&b, "\nStorage: %.0f bytes per issued client-credentials token (%d tokens; table and index growth%s).\n",
-				be.BytesPerToken, be.TokensCounted, map[bool]string{true: ", pg_total_relation_size", false: ", database file + WAL"}[be.Name == "postgres"])
+			fmt.Fprintf(&b, "\nStorage: %.0f bytes per issued client-credentials token (%d tokens issued, %d token rows written; growth of %s).\n",
+				be.BytesPerToken, be.TokensCounted, be.RowsWritten,
+				map[bool]string{true: "the token tables and their indexes, pg_total_relation_size", false: "the database file and its WAL"}[be.Name == "postgres"])
+		}
+		if be.BytesPerRevocation > 0 {
+			fmt.Fprintf(&b, "A revocation stores %.0f bytes until the token's expiry (%d tokens revoked; denylist growth, measured the same way).\n",
+				be.BytesPerRevocation, revocations)
 		}
 		if be.Profile != "" {
 			fmt.Fprintf(&b, "\nCPU profile of the server under client-credentials load (a separate run, so profiling does not skew the figures above):\n\n```\n%s\n```\n", be.Profile)
