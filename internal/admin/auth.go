@@ -30,8 +30,18 @@ func (c *Caller) Can(scope string) bool {
 	return slices.Contains(c.Scopes, identity.ScopeAdmin) || slices.Contains(c.Scopes, scope)
 }
 
+// Sessions identifies browsers signed in to the console: its session
+// cookie authenticates at the management API too (SPEC §5).
+type Sessions interface {
+	// SessionCaller returns the user of the request's console session
+	// cookie (nil: no live session), and whether the request carries that
+	// session's CSRF token, which every write needs.
+	SessionCaller(r *http.Request) (caller *Caller, csrfOK bool, err error)
+}
+
 // Authenticator identifies callers by HTTP Basic (an API client's
-// credentials) or Bearer (an access token from this server).
+// credentials), Bearer (an access token from this server) or the
+// console's session cookie.
 type Authenticator struct {
 	// Clients loads clients as fosite does: disabled ones missing, expired
 	// secrets left out, effective scopes included.
@@ -41,6 +51,9 @@ type Authenticator struct {
 		IntrospectAccessToken(ctx context.Context, token string) (*oauth.TokenInfo, error)
 	}
 	ClientDomain string
+	// Sessions is the console (set by the composition root; nil: cookies
+	// are not accepted).
+	Sessions Sessions
 }
 
 type callerKey struct{}
@@ -80,9 +93,32 @@ func (a *Authenticator) identify(r *http.Request) (*Caller, error) {
 		}
 		return &Caller{Username: name, Scopes: info.Scopes}, nil
 	case "":
-		return nil, unauthorized("authentication required: HTTP Basic with API client credentials, or a Bearer access token")
+		return a.session(r)
 	}
 	return nil, unauthorized("unsupported authentication scheme")
+}
+
+// session accepts the console's cookie; a write must also carry the
+// session's CSRF token, so another site cannot make the browser send one.
+func (a *Authenticator) session(r *http.Request) (*Caller, error) {
+	if a.Sessions != nil {
+		caller, csrfOK, err := a.Sessions.SessionCaller(r)
+		if err != nil {
+			return nil, err
+		}
+		if caller != nil {
+			if !csrfOK && !safeMethod(r.Method) {
+				return nil, apiError(http.StatusForbidden, adminapi.CodeForbidden,
+					"a write authenticated by the console cookie needs the X-CSRF-Token header (the console pages publish it in <meta name=\"csrf-token\">)", nil)
+			}
+			return caller, nil
+		}
+	}
+	return nil, unauthorized("authentication required: HTTP Basic with API client credentials, a Bearer access token, or the console's session cookie")
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
 // basic checks client_id:client_secret, URL-unescaped as fosite does

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse-dev/gatehouse/internal/clients"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/pkg/adminapi"
 )
@@ -104,9 +105,48 @@ func (h *clientRoutes) list(c *gin.Context) {
 	}, func(cl *store.Client) (any, error) { return h.view(cl, ""), nil })
 }
 
+// decodeWrite decodes and checks a write; had is the client's own scopes
+// (nil: creating). The service checks its rules again when it saves; the
+// scope guard of privilege.go is checked only here.
+func (h *clientRoutes) decodeWrite(c *gin.Context, w *clientWrite, create bool, had []string) error {
+	check := func() map[string]string {
+		bad := h.api.Clients.Check(h.typ, w.patch(), create)
+		if !IsAdmin(c) && GrantsAdmin(w.Scopes, had) {
+			if bad == nil {
+				bad = map[string]string{}
+			}
+			bad["scopes"] = AdminGrantMessage
+		}
+		return bad
+	}
+	if err := decodeBody(c, h.fieldsFor(create), w, check); err != nil {
+		return err
+	}
+	if bad := check(); len(bad) > 0 {
+		return &clients.ValidationError{Fields: bad}
+	}
+	return nil
+}
+
+// changeable loads the client named in the path for a change, refusing a
+// caller without gatehouse:admin when the client holds it (privilege.go).
+func (h *clientRoutes) changeable(c *gin.Context) (*store.Client, bool) {
+	cl, err := h.api.Clients.Get(ctxOf(c), h.typ, c.Param("client_id"))
+	if err != nil {
+		fail(c, err)
+		return nil, false
+	}
+	if !IsAdmin(c) && HoldsAdmin(cl) {
+		fail(c, apiError(http.StatusForbidden, adminapi.CodeForbidden,
+			"this client holds "+identity.ScopeAdmin+": only an administrator can change it", nil))
+		return nil, false
+	}
+	return cl, true
+}
+
 func (h *clientRoutes) create(c *gin.Context) {
 	var w clientWrite
-	if err := decodeBody(c, h.fieldsFor(true), &w, func() map[string]string { return h.api.Clients.Check(h.typ, w.patch(), true) }); err != nil {
+	if err := h.decodeWrite(c, &w, true, nil); err != nil {
 		fail(c, err)
 		return
 	}
@@ -129,12 +169,16 @@ func (h *clientRoutes) get(c *gin.Context) {
 }
 
 func (h *clientRoutes) patch(c *gin.Context) {
+	cl, ok := h.changeable(c)
+	if !ok {
+		return
+	}
 	var w clientWrite
-	if err := decodeBody(c, h.fieldsFor(false), &w, func() map[string]string { return h.api.Clients.Check(h.typ, w.patch(), false) }); err != nil {
+	if err := h.decodeWrite(c, &w, false, cl.Scopes); err != nil {
 		fail(c, err)
 		return
 	}
-	if err := h.api.Clients.Update(ctxOf(c), h.typ, c.Param("client_id"), w.patch()); err != nil {
+	if err := h.api.Clients.Update(ctxOf(c), h.typ, cl.ID, w.patch()); err != nil {
 		fail(c, err)
 		return
 	}
@@ -142,7 +186,11 @@ func (h *clientRoutes) patch(c *gin.Context) {
 }
 
 func (h *clientRoutes) delete(c *gin.Context) {
-	if err := h.api.Clients.Delete(ctxOf(c), h.typ, c.Param("client_id")); err != nil {
+	cl, ok := h.changeable(c)
+	if !ok {
+		return
+	}
+	if err := h.api.Clients.Delete(ctxOf(c), h.typ, cl.ID); err != nil {
 		fail(c, err)
 		return
 	}
@@ -153,6 +201,10 @@ func (h *clientRoutes) regenerate(c *gin.Context) {
 	var w struct {
 		SecretExpiresOn    *string `json:"secret_expires_on"`
 		GracePeriodSeconds *int    `json:"grace_period_seconds"`
+	}
+	cl, ok := h.changeable(c)
+	if !ok {
+		return
 	}
 	if err := decodeBody(c, secretFields, &w, nil); err != nil {
 		fail(c, err)
@@ -166,7 +218,7 @@ func (h *clientRoutes) regenerate(c *gin.Context) {
 	if w.GracePeriodSeconds != nil {
 		grace = time.Duration(*w.GracePeriodSeconds) * time.Second
 	}
-	res, err := h.api.Clients.RegenerateSecret(ctxOf(c), h.typ, c.Param("client_id"), expires, grace)
+	res, err := h.api.Clients.RegenerateSecret(ctxOf(c), h.typ, cl.ID, expires, grace)
 	if err != nil {
 		fail(c, err)
 		return
@@ -180,11 +232,15 @@ func (h *clientRoutes) duplicate(c *gin.Context) {
 	var w struct {
 		Name *string `json:"name"`
 	}
+	cl, ok := h.changeable(c)
+	if !ok {
+		return
+	}
 	if err := decodeBody(c, duplicateFields, &w, nil); err != nil {
 		fail(c, err)
 		return
 	}
-	created, err := h.api.Clients.Duplicate(ctxOf(c), h.typ, c.Param("client_id"), w.Name)
+	created, err := h.api.Clients.Duplicate(ctxOf(c), h.typ, cl.ID, w.Name)
 	if err != nil {
 		fail(c, err)
 		return

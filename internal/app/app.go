@@ -218,6 +218,7 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 		return nil, err
 	}
 	cons.Register(adminEngine)
+	api.Auth.Sessions = cons // the console's cookie authenticates at /api too (SPEC §5)
 
 	a.Handler = engine
 	return a, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-dev/gatehouse/internal/admin"
 	"github.com/gatehouse-dev/gatehouse/internal/clients"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -327,14 +328,10 @@ func (p *clientPages) readForm(g *gin.Context, fields ...string) (clientForm, cl
 }
 
 // guardAdminScope keeps gatehouse:clients users from granting
-// gatehouse:admin — more than they hold themselves. An administrator may;
-// a scope the client already had may stay.
+// gatehouse:admin — more than they hold themselves (admin/privilege.go).
 func guardAdminScope(v *viewer, p clients.Patch, had []string, bad map[string]string) {
-	if v.Admin || p.Scopes == nil {
-		return
-	}
-	if slices.Contains(*p.Scopes, identity.ScopeAdmin) && !slices.Contains(had, identity.ScopeAdmin) {
-		bad["scopes"] = "only an administrator (" + identity.ScopeAdmin + ") can grant " + identity.ScopeAdmin
+	if !v.Admin && admin.GrantsAdmin(p.Scopes, had) {
+		bad["scopes"] = admin.AdminGrantMessage
 	}
 }
 
@@ -421,13 +418,18 @@ func (p *clientPages) load(g *gin.Context) (*store.Client, bool) {
 	return cl, true
 }
 
-// loadChangeable is load, refusing the console's own client: changing it
-// here could lock everyone out of the console.
+// loadChangeable is load, refusing the console's own client (changing it
+// here could lock everyone out of the console) and, to anyone but an
+// administrator, a client holding gatehouse:admin (admin/privilege.go).
 func (p *clientPages) loadChangeable(g *gin.Context) (*store.Client, bool) {
 	cl, ok := p.load(g)
 	if ok && cl.ID == ClientID {
 		p.c.message(g, http.StatusBadRequest, "Built-in client",
 			"The console signs in with this client; it cannot be changed here. Gatehouse keeps its settings in line with the issuer on every start.")
+		return nil, false
+	}
+	if ok && !viewerOf(g).Admin && admin.HoldsAdmin(cl) {
+		p.c.noAccess(g, "This client holds "+identity.ScopeAdmin+", so only an administrator can change it, copy it or give it a new secret.")
 		return nil, false
 	}
 	return cl, ok

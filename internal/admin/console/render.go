@@ -48,6 +48,7 @@ func (c *Console) render(g *gin.Context, status int, name string, data map[strin
 	}
 	if v := viewerOf(g); v != nil {
 		data["Viewer"] = v
+		data["APICSRF"] = apiCSRFToken(v.token)
 		if v.flash.Notice != "" {
 			data["Notice"] = v.flash.Notice
 		}

@@ -3,6 +3,7 @@ package console
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
+	"github.com/gatehouse-dev/gatehouse/internal/admin"
 	"github.com/gatehouse-dev/gatehouse/internal/audit"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -36,7 +38,8 @@ type viewer struct {
 	Clients bool
 
 	session *store.ConsoleSession
-	token   string // the cookie value: the flash key derives from it
+	token   string // the cookie value: the flash key and API CSRF token derive from it
+	scopes  []string
 	flash   flash
 }
 
@@ -125,13 +128,58 @@ func (c *Console) require(scope string) gin.HandlerFunc {
 }
 
 // currentViewer loads the signed-in, enabled user of the request's session
-// cookie, or nil.
+// cookie, or nil, and takes the session's one-time message.
 func (c *Console) currentViewer(g *gin.Context) (*viewer, error) {
-	token, err := g.Cookie(SessionCookie)
-	if err != nil || token == "" {
+	v, err := c.sessionViewer(g.Request)
+	if v == nil || err != nil {
+		return nil, err
+	}
+	if v.session.Flash != "" {
+		raw, err := c.opts.Store.TakeConsoleFlash(g.Request.Context(), v.session.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.flash = openFlash(v.token, raw)
+	}
+	return v, nil
+}
+
+// APICSRFHeader carries the session's CSRF token on management-API writes
+// authenticated by the console cookie.
+const APICSRFHeader = "X-CSRF-Token"
+
+// SessionCaller lets the console's session cookie authenticate at the
+// management API (SPEC §5), with the same checks as a console page: a live
+// session of an enabled user, whose scopes are read afresh.
+func (c *Console) SessionCaller(r *http.Request) (*admin.Caller, bool, error) {
+	v, err := c.sessionViewer(r)
+	if v == nil || err != nil {
+		return nil, false, err
+	}
+	csrf := r.Header.Get(APICSRFHeader)
+	ok := csrf != "" && subtle.ConstantTimeCompare([]byte(csrf), []byte(apiCSRFToken(v.token))) == 1
+	return &admin.Caller{Username: v.Username, Scopes: v.scopes}, ok, nil
+}
+
+// apiCSRFToken is bound to the session: a MAC of the session's cookie
+// token, which only this browser (the cookie is HttpOnly) and the server
+// can compute. Console pages publish it for scripts in
+// <meta name="csrf-token">, as Rails does.
+func apiCSRFToken(sessionToken string) string {
+	m := hmac.New(sha256.New, []byte(sessionToken))
+	m.Write([]byte("gatehouse management-api csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// sessionViewer loads the signed-in, enabled user of r's session cookie,
+// or nil.
+func (c *Console) sessionViewer(r *http.Request) (*viewer, error) {
+	cookie, err := r.Cookie(SessionCookie)
+	if err != nil || cookie.Value == "" {
 		return nil, nil
 	}
-	ctx := g.Request.Context()
+	token := cookie.Value
+	ctx := r.Context()
 	s, err := c.opts.Store.FindConsoleSession(ctx, hashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -151,16 +199,9 @@ func (c *Console) currentViewer(g *gin.Context) (*viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &viewer{UserID: u.ID, Username: u.Username, Name: u.Name, session: s, token: token}
+	v := &viewer{UserID: u.ID, Username: u.Username, Name: u.Name, session: s, token: token, scopes: scopes}
 	v.Admin = slices.Contains(scopes, identity.ScopeAdmin)
 	v.Clients = v.Admin || slices.Contains(scopes, identity.ScopeClients)
-	if s.Flash != "" {
-		raw, err := c.opts.Store.TakeConsoleFlash(ctx, s.ID)
-		if err != nil {
-			return nil, err
-		}
-		v.flash = openFlash(token, raw)
-	}
 	return v, nil
 }
 
