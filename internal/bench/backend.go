@@ -35,7 +35,7 @@ type BackendResult struct {
 	RowsWritten   int64 // access-token and denylist rows they added
 	// BytesPerRevocation is the storage a revoked, unexpired token holds.
 	BytesPerRevocation float64
-	Profile       string // top of the CPU profile of the token endpoint
+	Profile            string // top of the CPU profile of the token endpoint
 }
 
 const benchSecret = "bench-server-secret-0123456789abcdef-0123456789"
