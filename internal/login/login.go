@@ -35,6 +35,7 @@ type Store interface {
 	FindUser(ctx context.Context, id string) (*store.User, error)
 	FindUserByUsername(ctx context.Context, username string) (*store.User, error)
 	store.SignIn
+	store.LoginFailures
 }
 
 // Flow is the protocol side the pages resume (package oauth).
@@ -80,8 +81,8 @@ func (p *Pages) now() time.Time {
 
 // Register mounts the pages.
 func (p *Pages) Register(r gin.IRouter) {
-	p.users = newThrottle(MaxFailures, FailureWindow)
-	p.addrs = newThrottle(MaxFailures*4, FailureWindow)
+	p.users = newThrottle(p.Store, MaxFailures, FailureWindow)
+	p.addrs = newThrottle(p.Store, MaxFailures*4, FailureWindow)
 	r.GET("/login", p.loginPage)
 	r.POST("/login", p.login)
 	r.POST("/consent", p.consent)
@@ -291,19 +292,29 @@ func (p *Pages) login(c *gin.Context) {
 		p.showLogin(c, http.StatusForbidden, authorize, username, "Your session expired. Please try again.")
 		return
 	}
+	ctx := c.Request.Context()
 	now := p.now()
 	addr := c.ClientIP()
-	if blocked, wait := p.users.blocked("u:"+username, now); blocked {
-		p.tooMany(c, authorize, username, wait)
-		return
-	}
-	if blocked, wait := p.addrs.blocked("a:"+addr, now); blocked {
-		p.tooMany(c, authorize, username, wait)
-		return
-	}
-	u, err := p.Store.FindUserByUsername(c.Request.Context(), username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	unavailable := func() {
 		p.ShowError(c, http.StatusServiceUnavailable, "Sign-in is unavailable", "Please try again in a moment.")
+	}
+	for _, th := range []struct {
+		t   *throttle
+		key string
+	}{{p.users, "u:" + username}, {p.addrs, "a:" + addr}} {
+		blocked, wait, err := th.t.blocked(ctx, th.key, now)
+		if err != nil {
+			unavailable()
+			return
+		}
+		if blocked {
+			p.tooMany(c, authorize, username, wait)
+			return
+		}
+	}
+	u, err := p.Store.FindUserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		unavailable()
 		return
 	}
 	hash := dummyHash
@@ -312,18 +323,21 @@ func (p *Pages) login(c *gin.Context) {
 	}
 	ok, _ := identity.CheckPassword(c.PostForm("password"), hash)
 	if u == nil || !ok || !u.Enabled {
-		p.users.fail("u:"+username, now)
-		p.addrs.fail("a:"+addr, now)
-		p.Log.InfoContext(c.Request.Context(), "login failed", "remote", addr)
+		if err := errors.Join(p.users.fail(ctx, "u:"+username, now), p.addrs.fail(ctx, "a:"+addr, now)); err != nil {
+			p.Log.ErrorContext(ctx, "login failed and could not be counted", "error", err)
+		}
+		p.Log.InfoContext(ctx, "login failed", "remote", addr)
 		p.Metrics.Login("failure")
 		p.showLogin(c, http.StatusUnauthorized, authorize, username, genericLoginError)
 		return
 	}
-	p.users.reset("u:" + username)
+	if err := p.users.reset(ctx, "u:"+username); err != nil {
+		p.Log.ErrorContext(ctx, "clear login failures", "error", err)
+	}
 	p.Metrics.Login("success")
 	authTime, err := p.startSession(c, u)
 	if err != nil {
-		p.ShowError(c, http.StatusServiceUnavailable, "Sign-in is unavailable", "Please try again in a moment.")
+		unavailable()
 		return
 	}
 	if authorize == "" {

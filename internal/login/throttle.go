@@ -1,72 +1,47 @@
 package login
 
 import (
-	"sync"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
 // throttle counts failed logins per key (a username, a client address) in a
-// sliding window. It lives in the process: with several replicas each keeps
-// its own count, which bounds guessing per replica (docs/security.md).
+// sliding window. The counts live in the database, so every replica sees
+// the same ones: spreading guesses over replicas gains nothing.
 type throttle struct {
+	store  store.LoginFailures
 	max    int
 	window time.Duration
-	mu     sync.Mutex
-	fails  map[string][]time.Time
 }
 
-// maxKeys bounds the keys a throttle remembers.
-const maxKeys = 100_000
+func newThrottle(st store.LoginFailures, max int, window time.Duration) *throttle {
+	return &throttle{store: st, max: max, window: window}
+}
 
-func newThrottle(max int, window time.Duration) *throttle {
-	return &throttle{max: max, window: window, fails: map[string][]time.Time{}}
+// hashKey is what is stored: people type passwords into username fields.
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte("gatehouse login throttle\x00" + key))
+	return hex.EncodeToString(sum[:])
 }
 
 // blocked reports whether key has failed max times within the window, and
 // when the oldest of those failures leaves it.
-func (t *throttle) blocked(key string, now time.Time) (bool, time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	recent := t.prune(key, now)
-	if len(recent) < t.max {
-		return false, 0
+func (t *throttle) blocked(ctx context.Context, key string, now time.Time) (bool, time.Duration, error) {
+	recent, err := t.store.RecentLoginFailures(ctx, hashKey(key), now.Add(-t.window), t.max)
+	if err != nil || len(recent) < t.max {
+		return false, 0, err
 	}
-	return true, recent[0].Add(t.window).Sub(now)
+	return true, recent[0].Add(t.window).Sub(now), nil
 }
 
-func (t *throttle) fail(key string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.fails) > maxKeys { // bound memory under a spray of keys
-		for k := range t.fails {
-			t.prune(k, now)
-		}
-		if len(t.fails) > maxKeys {
-			// Still full: forget rather than scan on every failure. A
-			// sprayer gains little — each address has its own budget.
-			clear(t.fails)
-		}
-	}
-	t.fails[key] = append(t.prune(key, now), now)
+func (t *throttle) fail(ctx context.Context, key string, now time.Time) error {
+	return t.store.RecordLoginFailure(ctx, hashKey(key), now, now.Add(t.window))
 }
 
-func (t *throttle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, key)
-}
-
-func (t *throttle) prune(key string, now time.Time) []time.Time {
-	list := t.fails[key]
-	i := 0
-	for i < len(list) && now.Sub(list[i]) >= t.window {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(t.fails, key)
-	} else {
-		t.fails[key] = list
-	}
-	return list
+func (t *throttle) reset(ctx context.Context, key string) error {
+	return t.store.ClearLoginFailures(ctx, hashKey(key))
 }

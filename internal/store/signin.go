@@ -32,3 +32,14 @@ type SignIn interface {
 	// SaveConsent merges scopes into what the user already granted the client.
 	SaveConsent(ctx context.Context, c *Consent) error
 }
+
+// LoginFailures counts failed sign-ins per key across replicas.
+type LoginFailures interface {
+	// RecordLoginFailure remembers one failure of key at at, until expires.
+	RecordLoginFailure(ctx context.Context, key string, at, expires time.Time) error
+	// RecentLoginFailures returns up to limit failures of key after since,
+	// oldest first.
+	RecentLoginFailures(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error)
+	// ClearLoginFailures forgets every failure of key.
+	ClearLoginFailures(ctx context.Context, key string) error
+}

@@ -35,7 +35,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, d time.Du
 
 // prunedTables hold rows with an expires_at that cleanup deletes.
 var prunedTables = []string{tableAccessTokens, tableRefreshTokens, tableCodes, tableOIDC, tablePKCE, tableRevoked,
-	"login_sessions", "console_sessions", "console_sign_ins"}
+	"login_sessions", "login_failures", "console_sessions", "console_sign_ins"}
 
 // PruneExpired deletes protocol rows, sign-in and console sessions and consumed refresh
 // tokens whose lifetime ended before cutoff. Used codes and rotated refresh

@@ -27,6 +27,7 @@ type Store interface {
 	store.Roles
 	store.Pinger
 	store.RevokedTokens
+	store.LoginFailures
 
 	fosite.ClientManager
 	oauth2.CoreStorage
@@ -58,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RefreshTokens", testRefreshTokens},
 		{"AuthorizeCodes", testAuthorizeCodes},
 		{"RevokedTokens", testRevokedTokens},
+		{"LoginFailures", testLoginFailures},
 		{"Transactions", testTransactions},
 		{"SigningKeys", testSigningKeys},
 		{"Users", testUsers},
