@@ -44,14 +44,14 @@ type flowEnv struct {
 	user   *store.User
 }
 
-func newFlowEnv(t *testing.T, dsn string) *flowEnv {
+func newFlowEnv(t *testing.T, dsn string, environ ...string) *flowEnv {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuer := "http://" + ln.Addr().String()
-	a := buildApp(t, "GATEHOUSE_DEV=true", "GATEHOUSE_DSN="+dsn, "GATEHOUSE_ISSUER="+issuer)
+	a := buildApp(t, append([]string{"GATEHOUSE_DEV=true", "GATEHOUSE_DSN=" + dsn, "GATEHOUSE_ISSUER=" + issuer}, environ...)...)
 	st := a.Store
 	srv := httptest.NewUnstartedServer(a.Handler)
 	srv.Listener.Close()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -169,4 +170,56 @@ func mustDecode(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestAccessTokenAlgorithms: with either tokens.access_token_algorithm,
+// both kinds of access token verify against the served JWKS (as a
+// resource server checks them, with go-oidc's remote key set) and
+// introspect as active; a revoked one does not.
+func TestAccessTokenAlgorithms(t *testing.T) {
+	for _, alg := range []string{"ES256", "RS256"} {
+		t.Run(alg, func(t *testing.T) {
+			e := newFlowEnv(t, sqltest.SQLiteDSN(t), "GATEHOUSE_TOKENS_ACCESS_TOKEN_ALGORITHM="+alg)
+			ctx := context.Background()
+			svc := &clients.Service{Store: e.app.Store, Hasher: e.app.Hasher}
+			api, err := svc.CreateAPI(ctx, clients.NewAPIClient{Name: "svc", Scopes: []string{"orders:read"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cc := clientcredentials.Config{ClientID: api.Client.ID, ClientSecret: api.Secret, TokenURL: e.issuer + "/oauth2/token"}
+			ccTok, err := cc.Token(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, secret := e.webClient(false, false)
+			r := e.relyingParty(id, secret)
+			s := r.start()
+			userTok, _ := r.exchange(s, e.signIn(newBrowser(t), s, "allow"))
+
+			keySet := oidc.NewRemoteKeySet(ctx, e.issuer+"/.well-known/jwks.json")
+			for name, tok := range map[string]string{"client credentials": ccTok.AccessToken, "user": userTok.AccessToken} {
+				if header, _ := jwtParts(t, tok); header["alg"] != alg {
+					t.Errorf("%s token: alg %v, want %s", name, header["alg"], alg)
+				}
+				if _, err := keySet.VerifySignature(ctx, tok); err != nil {
+					t.Errorf("%s token does not verify against the JWKS: %v", name, err)
+				}
+				if !e.introspect(api.Client.ID, api.Secret, tok) {
+					t.Errorf("%s token introspects inactive", name)
+				}
+			}
+			form := strings.NewReader(url.Values{"token": {ccTok.AccessToken}}.Encode())
+			req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth2/revoke", form)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth(api.Client.ID, api.Secret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("revoke: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			if e.introspect(api.Client.ID, api.Secret, ccTok.AccessToken) {
+				t.Error("revoked token introspects active")
+			}
+		})
+	}
 }
