@@ -38,3 +38,4 @@ fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzLoadFile -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/clients -run '^$$' -fuzz FuzzSecretExpiry -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/admin -run '^$$' -fuzz FuzzManagementBodies -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/oauth -run '^$$' -fuzz FuzzVerifyAccessToken -fuzztime $(FUZZTIME)
