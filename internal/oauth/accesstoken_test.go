@@ -3,10 +3,13 @@ package oauth
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ory/fosite"
 
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
@@ -94,4 +97,37 @@ func FuzzVerifyAccessToken(f *testing.F) {
 		}
 		_ = c.issuedMilli()
 	})
+}
+
+// TestValidateAccessToken: the check fosite runs on a token it found a row
+// for refuses an expired token and a bad signature, with fosite's errors.
+func TestValidateAccessToken(t *testing.T) {
+	km := newKeys(t)
+	s := &accessTokenStrategy{verified: newVerifiedTokens(km)}
+	ctx := context.Background()
+	good, _ := mint(t, km, keys.ES256)
+	if err := s.ValidateAccessToken(ctx, nil, good); err != nil {
+		t.Errorf("valid token: %v", err)
+	}
+	c := &accessClaims{Issuer: "https://id.example", Subject: "u", Audience: []string{}, ClientID: "web",
+		IssuedAt: time.Now().Add(-2 * time.Hour).Unix(), ExpiresAt: time.Now().Add(-time.Hour).Unix(), JTI: newJTI()}
+	expired, err := (&minter{keys: km, alg: keys.ES256}).sign(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ValidateAccessToken(ctx, nil, expired); !errors.Is(err, fosite.ErrTokenExpired) {
+		t.Errorf("expired token: %v, want ErrTokenExpired", err)
+	}
+	parts := strings.Split(good, ".")
+	other, _ := mint(t, km, keys.ES256)
+	forged := parts[0] + "." + parts[1] + "." + strings.Split(other, ".")[2]
+	if err := s.ValidateAccessToken(ctx, nil, forged); !errors.Is(err, fosite.ErrTokenSignatureMismatch) {
+		t.Errorf("signature of another token: %v, want ErrTokenSignatureMismatch", err)
+	}
+	if got := s.AccessTokenSignature(ctx, good); got != parts[2] {
+		t.Errorf("AccessTokenSignature = %q, want the JWS signature", got)
+	}
+	if got := s.AccessTokenSignature(ctx, "ory_rt_opaque"); got != "" {
+		t.Errorf("AccessTokenSignature of a non-JWT = %q, want empty", got)
+	}
 }

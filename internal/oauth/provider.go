@@ -99,16 +99,13 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		JWTScopeClaimKey:               jwt.JWTScopeFieldString,
 		SendDebugMessagesToClients:     false,
 	}
-	accessSigner := &signer{keys: km, alg: opts.AccessTokenAlgorithm}
 	idSigner := &signer{keys: km, alg: keys.RS256}
+	verified := newVerifiedTokens(km)
 	strategy := &compose.CommonStrategy{
 		CoreStrategy: &accessTokenStrategy{
-			DefaultJWTStrategy: &oauth2.DefaultJWTStrategy{
-				Signer:          accessSigner,
-				HMACSHAStrategy: compose.NewOAuth2HMACStrategy(cfg),
-				Config:          cfg,
-			},
-			mint: &minter{keys: km, alg: opts.AccessTokenAlgorithm, issuer: opts.Issuer},
+			HMACSHAStrategy: compose.NewOAuth2HMACStrategy(cfg),
+			mint:            &minter{keys: km, alg: opts.AccessTokenAlgorithm, issuer: opts.Issuer},
+			verified:        verified,
 		},
 		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: idSigner, Config: cfg},
 		// Used by the OIDC request validator to read id_token_hint.
@@ -139,7 +136,6 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 	}
 	// fosite asks every introspector and revocation handler about every
 	// token, so the stateless ones wrap fosite's rather than join them.
-	verified := newVerifiedTokens(km)
 	for i, h := range cfg.TokenIntrospectionHandlers {
 		cfg.TokenIntrospectionHandlers[i] = &statelessIntrospector{next: h, tokens: verified, store: st}
 	}

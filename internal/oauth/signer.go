@@ -9,9 +9,10 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
 )
 
-// signer is fosite's jwt.Signer over our key manager: it signs with the
-// active key of one algorithm and verifies with whichever published key the
-// token's kid names, so tokens signed before a rotation still verify.
+// signer is fosite's jwt.Signer over our key manager, for ID tokens (access
+// tokens are accessTokenStrategy's): it signs with the active key of one
+// algorithm and verifies — an id_token_hint — with whichever published key
+// the token's kid names, so tokens signed before a rotation still verify.
 // fosite signs with go-jose v3 and wants raw crypto keys (FOSITE-NOTES §11).
 type signer struct {
 	keys *keys.Manager
