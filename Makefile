@@ -26,11 +26,16 @@ bench:
 test-short:
 	$(GO) test -count=1 ./...
 
+# gofmt, go vet and staticcheck (run from the module proxy at a pinned
+# version; it is a tool, not a dependency of the binary).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 vet:
+	@test -z "$$(gofmt -l cmd internal pkg examples web)" || { gofmt -l cmd internal pkg examples web; echo "gofmt: files above need formatting (make fmt)"; exit 1; }
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fmt:
-	gofmt -w cmd internal
+	gofmt -w cmd internal pkg examples web
 
 # Run each fuzz target for a while; found inputs land in testdata/fuzz.
 FUZZTIME ?= 30s

@@ -268,8 +268,6 @@ type reqConf struct {
 func as(c creds) reqOpt                 { return func(rc *reqConf) { rc.auth = &c } }
 func rawBody() reqOpt                   { return func(rc *reqConf) { rc.raw = true } }
 func chunked() reqOpt                   { return func(rc *reqConf) { rc.chunked = true } }
-func header(k, v string) reqOpt         { return func(rc *reqConf) { rc.header.Set(k, v) } }
-func noAuth() reqOpt                    { return as(creds{none: true}) }
 func bearer(tok, username string) creds { return creds{bearer: tok, username: username} }
 
 // do sends one request (as the admin client unless told otherwise) and

@@ -128,7 +128,7 @@ func Load(fs *pflag.FlagSet, environ []string) (*Config, error) {
 		for key := range known {
 			for i := strings.Index(key, "."); i >= 0; i = strings.Index(key[i+1:], ".") + i + 1 {
 				sections[key[:i]] = true
-				if strings.Index(key[i+1:], ".") < 0 {
+				if !strings.Contains(key[i+1:], ".") {
 					break
 				}
 			}
