@@ -51,6 +51,12 @@ type Authenticator struct {
 		IntrospectAccessToken(ctx context.Context, token string) (*oauth.TokenInfo, error)
 	}
 	ClientDomain string
+	// Users resolves the user a Bearer token was issued to, and the scopes
+	// that user holds now (through roles).
+	Users interface {
+		FindUser(ctx context.Context, id string) (*store.User, error)
+		ScopesOf(ctx context.Context, username string) ([]string, error)
+	}
 	// Sessions is the console (set by the composition root; nil: cookies
 	// are not accepted).
 	Sessions Sessions
@@ -83,19 +89,45 @@ func (a *Authenticator) identify(r *http.Request) (*Caller, error) {
 	case "basic":
 		return a.basic(r.Context(), strings.TrimSpace(cred))
 	case "bearer":
-		info, err := a.Tokens.IntrospectAccessToken(r.Context(), strings.TrimSpace(cred))
-		if err != nil {
-			return nil, unauthorized("the access token is not valid")
-		}
-		name := info.Subject
-		if name == info.ClientID {
-			name = store.ClientUsername(info.ClientID, a.ClientDomain)
-		}
-		return &Caller{Username: name, Scopes: info.Scopes}, nil
+		return a.bearer(r.Context(), strings.TrimSpace(cred))
 	case "":
 		return a.session(r)
 	}
 	return nil, unauthorized("unsupported authentication scheme")
+}
+
+// bearer accepts an access token from this server. A client's own token
+// carries the scopes the client held when it was issued. A user's token
+// carries what the app asked for — and a Web App client may allow any
+// scope — so for a user the scopes that count are those of the token that
+// the user also holds now, through roles: an app allowed gatehouse:admin
+// does not make its every user an administrator.
+func (a *Authenticator) bearer(ctx context.Context, token string) (*Caller, error) {
+	info, err := a.Tokens.IntrospectAccessToken(ctx, token)
+	if err != nil {
+		return nil, unauthorized("the access token is not valid")
+	}
+	if info.Subject == info.ClientID {
+		return &Caller{Username: store.ClientUsername(info.ClientID, a.ClientDomain), Scopes: info.Scopes}, nil
+	}
+	u, err := a.Users.FindUser(ctx, info.Subject)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Enabled) {
+		return nil, unauthorized("the access token's user no longer exists or is disabled")
+	}
+	if err != nil {
+		return nil, err
+	}
+	held, err := a.Users.ScopesOf(ctx, u.Username)
+	if err != nil {
+		return nil, err
+	}
+	var scopes []string
+	for _, s := range info.Scopes {
+		if slices.Contains(held, s) {
+			scopes = append(scopes, s)
+		}
+	}
+	return &Caller{Username: u.Username, Scopes: scopes}, nil
 }
 
 // session accepts the console's cookie; a write must also carry the

@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/oauth"
 	"github.com/gatehouse-dev/gatehouse/internal/reminders"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/internal/tracing"
 	"github.com/gatehouse-dev/gatehouse/web"
@@ -147,13 +148,15 @@ func New(ctx context.Context, cfg *config.Config, st *sqlstore.Store, log *slog.
 	// One clock for every rule about time: the store's (tests move it).
 	now := func() time.Time { return st.Now() }
 	clientSvc := &clients.Service{Store: st, Hasher: hasher, Now: now}
+	ids := &identity.Service{Store: st, ClientDomain: cfg.ClientDomain()}
 	api := &admin.API{
 		Now:      now,
 		Clients:  clientSvc,
-		Identity: &identity.Service{Store: st, ClientDomain: cfg.ClientDomain()},
+		Identity: ids,
 		Store:    st,
 		Auth: &admin.Authenticator{
 			Clients: st, Hasher: hasher, Tokens: provider, ClientDomain: cfg.ClientDomain(),
+			Users: userScopes{st, ids},
 		},
 		Log: log,
 	}
@@ -268,3 +271,14 @@ func (a *App) RunJobs(ctx context.Context) {
 }
 
 var errNoSecret = errors.New("server secret missing")
+
+// userScopes is where the management API finds a Bearer token's user and
+// the scopes that user holds now.
+type userScopes struct {
+	*sqlstore.Store
+	*identity.Service
+}
+
+func (u userScopes) FindUser(ctx context.Context, id string) (*store.User, error) {
+	return u.Store.FindUser(ctx, id)
+}
