@@ -160,62 +160,31 @@ func newCreateWebCmd(env *Env) *cobra.Command {
 
 func newClientsListCmd(env *Env) *cobra.Command {
 	var (
-		typ  string
-		page pageFlag
-		out  output
+		typ string
+		now time.Time // of this listing: every row's status as of one instant
 	)
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List clients, a page at a time (never a secret)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
+	return listing[store.Client, any]{
+		short: "List clients, a page at a time (never a secret)", noun: "clients",
+		header: "CLIENT_ID\tTYPE\tNAME\tSTATUS\tSECRET_EXPIRES_ON\tSCOPES",
+		flags: func(cmd *cobra.Command) {
+			cmd.Flags().StringVar(&typ, "type", "", "only this type: api or web (default: both)")
+		},
+		check: func() error {
 			if typ != "" && typ != store.ClientTypeAPI && typ != store.ClientTypeWeb {
 				return errors.New("--type must be api or web")
 			}
-			if err := page.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			p := page.page()
-			list, total, err := h.store.ListClients(h.ctx, store.ClientFilter{Type: typ, Offset: p.Offset, Limit: p.Limit})
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			views := make([]any, len(list))
-			for i := range list {
-				views[i] = admin.ClientView(&list[i], "", h.domain, now)
-			}
-			if out.json() {
-				return writeJSON(env.Stdout, pageOf(views, page.n, total))
-			}
-			tw := newTable(env.Stdout)
-			if len(list) > 0 {
-				fmt.Fprintln(tw, "CLIENT_ID\tTYPE\tNAME\tSTATUS\tSECRET_EXPIRES_ON\tSCOPES")
-			}
-			for i := range list {
-				c := &list[i]
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Type, c.Name, clients.Status(c, now),
-					orDash(clients.SecretExpiresOn(c.SecretExpiresAt)), joinList(c.Scopes))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			pageFooter(env.Stdout, len(list), page.n, total, "clients")
 			return nil
 		},
-	}
-	cmd.Flags().StringVar(&typ, "type", "", "only this type: api or web (default: both)")
-	page.register(cmd)
-	out.register(cmd)
-	return cmd
+		load: func(h *host, p store.Page) ([]store.Client, int, error) {
+			now = time.Now()
+			return h.store.ListClients(h.ctx, store.ClientFilter{Type: typ, Offset: p.Offset, Limit: p.Limit})
+		},
+		view: func(h *host, c *store.Client) (any, error) { return admin.ClientView(c, "", h.domain, now), nil },
+		row: func(c *store.Client, _ any) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", c.ID, c.Type, c.Name, clients.Status(c, now),
+				orDash(clients.SecretExpiresOn(c.SecretExpiresAt)), joinList(c.Scopes))
+		},
+	}.command(env)
 }
 
 func newClientsGetCmd(env *Env) *cobra.Command {

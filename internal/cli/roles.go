@@ -47,57 +47,16 @@ func (h *host) findRole(name string) (*store.Role, error) {
 }
 
 func newRolesListCmd(env *Env) *cobra.Command {
-	var (
-		page pageFlag
-		out  output
-	)
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List roles with their scopes and members",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			if err := page.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			roles, total, err := h.store.ListRoles(h.ctx, page.page())
-			if err != nil {
-				return err
-			}
-			views := make([]adminapi.Role, len(roles))
-			for i := range roles {
-				if views[i], err = h.roleView(&roles[i]); err != nil {
-					return err
-				}
-			}
-			if out.json() {
-				return writeJSON(env.Stdout, pageOf(views, page.n, total))
-			}
-			tw := newTable(env.Stdout)
-			if len(views) > 0 {
-				fmt.Fprintln(tw, "NAME\tSCOPES\tMEMBERS\tBUILTIN\tDESCRIPTION")
-			}
-			for _, v := range views {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\n", v.Name, joinList(v.Scopes), orDash(strings.Join(v.Members, ",")),
-					v.Builtin, v.Description)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			pageFooter(env.Stdout, len(views), page.n, total, "roles")
-			return nil
+	return listing[store.Role, adminapi.Role]{
+		short: "List roles with their scopes and members", noun: "roles",
+		header: "NAME\tSCOPES\tMEMBERS\tBUILTIN\tDESCRIPTION",
+		load:   func(h *host, p store.Page) ([]store.Role, int, error) { return h.store.ListRoles(h.ctx, p) },
+		view:   (*host).roleView,
+		row: func(_ *store.Role, v adminapi.Role) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%t\t%s", v.Name, joinList(v.Scopes), orDash(strings.Join(v.Members, ",")),
+				v.Builtin, v.Description)
 		},
-	}
-	page.register(cmd)
-	out.register(cmd)
-	return cmd
+	}.command(env)
 }
 
 func newRolesCreateCmd(env *Env) *cobra.Command {

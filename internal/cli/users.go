@@ -113,55 +113,14 @@ func (h *host) userView(u *store.User) (adminapi.User, error) {
 }
 
 func newUsersListCmd(env *Env) *cobra.Command {
-	var (
-		page pageFlag
-		out  output
-	)
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List users, a page at a time",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			if err := page.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			users, total, err := h.store.ListUsers(h.ctx, page.page())
-			if err != nil {
-				return err
-			}
-			views := make([]adminapi.User, len(users))
-			for i := range users {
-				if views[i], err = h.userView(&users[i]); err != nil {
-					return err
-				}
-			}
-			if out.json() {
-				return writeJSON(env.Stdout, pageOf(views, page.n, total))
-			}
-			tw := newTable(env.Stdout)
-			if len(views) > 0 {
-				fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL\tNAME\tENABLED\tROLES\tCREATED_AT")
-			}
-			for _, v := range views {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", v.ID, v.Username, orDash(v.Email), orDash(v.Name),
-					v.Enabled, orDash(strings.Join(v.Roles, ",")), v.CreatedAt.UTC().Format(time.RFC3339))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			pageFooter(env.Stdout, len(views), page.n, total, "users")
-			return nil
+	return listing[store.User, adminapi.User]{
+		short: "List users, a page at a time", noun: "users",
+		header: "ID\tUSERNAME\tEMAIL\tNAME\tENABLED\tROLES\tCREATED_AT",
+		load:   func(h *host, p store.Page) ([]store.User, int, error) { return h.store.ListUsers(h.ctx, p) },
+		view:   (*host).userView,
+		row: func(_ *store.User, v adminapi.User) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%t\t%s\t%s", v.ID, v.Username, orDash(v.Email), orDash(v.Name),
+				v.Enabled, orDash(strings.Join(v.Roles, ",")), v.CreatedAt.UTC().Format(time.RFC3339))
 		},
-	}
-	page.register(cmd)
-	out.register(cmd)
-	return cmd
+	}.command(env)
 }

@@ -312,3 +312,78 @@ func printRole(w io.Writer, out *output, v adminapi.Role) error {
 	k.line("members", joinList(v.Members))
 	return k.flush()
 }
+
+// listing is every `… list` command: check the flags, load one page, and
+// print it as the management API's JSON page or as a table with a footer.
+// T is the stored record, V its JSON view.
+type listing[T, V any] struct {
+	short, noun string
+	header      string // the table's first line, tab-separated
+	load        func(h *host, p store.Page) ([]T, int, error)
+	view        func(h *host, t *T) (V, error)
+	row         func(t *T, v V) string // one table line, tab-separated
+	// flags registers and check validates flags of this list alone.
+	flags func(cmd *cobra.Command)
+	check func() error
+}
+
+func (l listing[T, V]) command(env *Env) *cobra.Command {
+	var (
+		page pageFlag
+		out  output
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: l.short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			if l.check != nil {
+				if err := l.check(); err != nil {
+					return err
+				}
+			}
+			if err := page.validate(); err != nil {
+				return err
+			}
+			h, err := openHost(cmd, env)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			records, total, err := l.load(h, page.page())
+			if err != nil {
+				return err
+			}
+			views := make([]V, len(records))
+			for i := range records {
+				if views[i], err = l.view(h, &records[i]); err != nil {
+					return err
+				}
+			}
+			if out.json() {
+				return writeJSON(env.Stdout, pageOf(views, page.n, total))
+			}
+			tw := newTable(env.Stdout)
+			if len(views) > 0 {
+				fmt.Fprintln(tw, l.header)
+			}
+			for i := range records {
+				fmt.Fprintln(tw, l.row(&records[i], views[i]))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			pageFooter(env.Stdout, len(views), page.n, total, l.noun)
+			return nil
+		},
+	}
+	if l.flags != nil {
+		l.flags(cmd)
+	}
+	page.register(cmd)
+	out.register(cmd)
+	return cmd
+}
