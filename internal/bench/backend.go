@@ -18,7 +18,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,27 +101,19 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 	defer st.Close()
 	sizeBefore, rowsBefore := tokenStorage(ctx, st, name, dsn)
 
-	// Client credentials, with the server's RSS sampled and (optionally) a
-	// CPU profile taken in the middle.
+	// Every scenario records the server's peak RSS while it ran.
+	mem := newRSSSampler(srv.Process.Pid)
+	defer mem.stop()
+	run := func(name string, conns int, d time.Duration, step Step) Result {
+		mem.reset()
+		r := Run(ctx, name, conns, d, step)
+		r.MaxRSSBytes = mem.peak()
+		return r
+	}
+
+	// Client credentials, then (optionally) a CPU profile of it.
 	fmt.Fprintf(out, "%s: client credentials …\n", name)
-	var maxRSS atomic.Int64
-	sampling, stopSampling := context.WithCancel(ctx)
-	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for sampling.Err() == nil {
-			if v := rss(srv.Process.Pid); v > maxRSS.Load() {
-				maxRSS.Store(v)
-			}
-			select {
-			case <-sampling.Done():
-			case <-t.C:
-			}
-		}
-	}()
-	r := Run(ctx, "client_credentials (client_secret_basic)", cfg.Conns, cfg.Duration, tokenStep(base, api.ClientID, api.ClientSecret))
-	stopSampling()
-	r.MaxRSSBytes = maxRSS.Load()
+	r := run("client_credentials (client_secret_basic)", cfg.Conns, cfg.Duration, tokenStep(base, api.ClientID, api.ClientSecret))
 	br.Results = append(br.Results, r)
 	fmt.Fprintf(out, "  %.0f/s p99 %s errors %d rss %d MiB\n", r.PerSecond(), r.P99, r.Errors, r.MaxRSSBytes>>20)
 	sizeAfter, rowsAfter := tokenStorage(ctx, st, name, dsn)
@@ -147,7 +138,7 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 			}
 		}()
 		fmt.Fprintf(out, "%s: profiling client credentials …\n", name)
-		Run(ctx, "profiled", cfg.Conns, cfg.Duration, tokenStep(base, api.ClientID, api.ClientSecret))
+		run("profiled", cfg.Conns, cfg.Duration, tokenStep(base, api.ClientID, api.ClientSecret))
 		wg.Wait()
 		br.Profile = summarizeProfile(profile, dir)
 	}
@@ -160,7 +151,7 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 		}
 	}
 	fmt.Fprintf(out, "%s: introspection …\n", name)
-	br.Results = append(br.Results, Run(ctx, fmt.Sprintf("introspection (%d distinct active JWTs, round-robin)", len(pool)),
+	br.Results = append(br.Results, run(fmt.Sprintf("introspection (%d distinct active JWTs, round-robin)", len(pool)),
 		cfg.Conns, cfg.Duration, introspectStep(base, api.ClientID, api.ClientSecret, pool)))
 	// What a revocation stores: the denylist row of a stateless token.
 	fmt.Fprintf(out, "%s: revocations …\n", name)
@@ -178,11 +169,11 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 	br.BytesPerRevocation = float64(sizeAfter-sizeBefore) / revocations
 
 	fmt.Fprintf(out, "%s: JWKS and discovery …\n", name)
-	br.Results = append(br.Results, Run(ctx, "JWKS", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/jwks.json")))
-	br.Results = append(br.Results, Run(ctx, "discovery", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/openid-configuration")))
+	br.Results = append(br.Results, run("JWKS", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/jwks.json")))
+	br.Results = append(br.Results, run("discovery", cfg.Conns, cfg.Duration/2, getStep(base+"/.well-known/openid-configuration")))
 
 	fmt.Fprintf(out, "%s: authorization-code flow …\n", name)
-	flow := Run(ctx, "authorization-code flow (authorize → login → consent → token), flows/s", cfg.FlowConns, cfg.Duration, flowStep(base, web.ClientID))
+	flow := run("authorization-code flow (authorize → login → consent → token), flows/s", cfg.FlowConns, cfg.Duration, flowStep(base, web.ClientID))
 	br.Results = append(br.Results, flow)
 	fmt.Fprintf(out, "  %.1f flows/s errors %d\n", flow.PerSecond(), flow.Errors)
 
@@ -191,7 +182,7 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 		if err := bulkClients(ctx, st, cfg.ManyClients); err != nil {
 			return br, err
 		}
-		r := Run(ctx, fmt.Sprintf("client_credentials with %d more clients registered", cfg.ManyClients), cfg.Conns, cfg.Duration,
+		r := run(fmt.Sprintf("client_credentials with %d more clients registered", cfg.ManyClients), cfg.Conns, cfg.Duration,
 			tokenStep(base, api.ClientID, api.ClientSecret))
 		br.Results = append(br.Results, r)
 		fmt.Fprintf(out, "  %.0f/s p99 %s errors %d\n", r.PerSecond(), r.P99, r.Errors)
@@ -325,7 +316,10 @@ func tokenStorage(ctx context.Context, st *sqlstore.Store, backend, dsn string) 
 		}
 		return bytes, rows
 	}
-	// SQLite: the database file and its write-ahead log.
+	// SQLite: the database file once the write-ahead log is copied back
+	// into it (the log's own growth is not storage: a checkpoint gives it
+	// back), plus whatever of the log a busy server kept from the copy.
+	_ = db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	for _, f := range []string{path, path + "-wal"} {
 		if fi, err := os.Stat(f); err == nil {

@@ -259,6 +259,46 @@ func gatehouse(bin string, env []string, stdin string, args ...string) ([]byte, 
 	return out, nil
 }
 
+// rssSampler records a process's peak resident set size, every 200 ms.
+type rssSampler struct {
+	pid  int
+	max  atomic.Int64
+	done chan struct{}
+}
+
+func newRSSSampler(pid int) *rssSampler {
+	s := &rssSampler{pid: pid, done: make(chan struct{})}
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			s.raise(rss(s.pid))
+			select {
+			case <-s.done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+// reset starts a new peak from the current size.
+func (s *rssSampler) reset() { s.max.Store(rss(s.pid)) }
+
+// peak is the largest size since reset, sampled once more now.
+func (s *rssSampler) peak() int64 {
+	s.raise(rss(s.pid))
+	return s.max.Load()
+}
+
+func (s *rssSampler) raise(v int64) {
+	for cur := s.max.Load(); v > cur && !s.max.CompareAndSwap(cur, v); cur = s.max.Load() {
+	}
+}
+
+func (s *rssSampler) stop() { close(s.done) }
+
 // rss reads a process's resident set size.
 func rss(pid int) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -63,7 +63,7 @@ func (r *Report) Markdown() string {
 		if be.TokensCounted > 0 {
 			fmt.Fprintf(&b, "\nStorage: %.0f bytes per issued client-credentials token (%d tokens issued, %d token rows written; growth of %s).\n",
 				be.BytesPerToken, be.TokensCounted, be.RowsWritten,
-				map[bool]string{true: "the token tables and their indexes, pg_total_relation_size", false: "the database file and its WAL"}[be.Name == "postgres"])
+				map[bool]string{true: "the token tables and their indexes, pg_total_relation_size", false: "the database file after a WAL checkpoint"}[be.Name == "postgres"])
 		}
 		if be.BytesPerRevocation > 0 {
 			fmt.Fprintf(&b, "A revocation stores %.0f bytes until the token's expiry (%d tokens revoked; denylist growth, measured the same way).\n",

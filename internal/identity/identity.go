@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/alexedwards/argon2id"
 
@@ -19,14 +20,29 @@ var passwordParams = &argon2id.Params{
 	Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32,
 }
 
+// hashing admits one argon2id computation per core at a time. Each holds
+// 19 MiB while it runs, and with more of them than cores they only wait for
+// CPU while holding memory: a burst of sign-ins would grow the heap by
+// 19 MiB per concurrent attempt (eight browsers took the server from about
+// 60 to about 350 MiB), and a flood of them could exhaust memory.
+// Waiting here instead keeps the throughput (the work is CPU-bound) and
+// bounds the memory.
+var hashing = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+func withHashSlot[T any](fn func() (T, error)) (T, error) {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return fn()
+}
+
 // HashPassword returns the PHC-formatted argon2id hash of password.
 func HashPassword(password string) (string, error) {
-	return argon2id.CreateHash(password, passwordParams)
+	return withHashSlot(func() (string, error) { return argon2id.CreateHash(password, passwordParams) })
 }
 
 // CheckPassword reports whether password matches hash.
 func CheckPassword(password, hash string) (bool, error) {
-	return argon2id.ComparePasswordAndHash(password, hash)
+	return withHashSlot(func() (bool, error) { return argon2id.ComparePasswordAndHash(password, hash) })
 }
 
 // BootstrapStore is what the bootstrap needs.
