@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
+	"github.com/gatehouse-dev/gatehouse/internal/testlog"
 )
 
 const (
@@ -31,24 +30,6 @@ const (
 	testName     = "Ada Lovelace"
 	clientName   = "Example app"
 )
-
-// syncBuffer collects server logs, shown only when the test fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // gatehouse is a dev-mode Gatehouse on SQLite, served on a loopback listener
 // whose URL is its issuer, so discovery and redirects work from a browser.
@@ -171,7 +152,7 @@ func TestBrowserSignInAndOut(t *testing.T) {
 }
 
 func signInAndOut(t *testing.T, public, screenshots bool) {
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	tab := browser(t, 2*time.Minute)
 	g := startGatehouse(t, logs)
 	base := startWebapp(t, g, public)

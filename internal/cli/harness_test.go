@@ -9,9 +9,10 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/testlog"
 )
 
 // TestMain lets the test binary stand in for the gatehouse binary: tests
@@ -25,24 +26,6 @@ func TestMain(m *testing.M) {
 }
 
 const testSecret = "test-server-secret-0123456789abcdef-0123456789"
-
-// syncBuffer collects a log written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // baseEnv is the environment of a dev-mode Gatehouse on dsn.
 func baseEnv(dsn string, extra ...string) []string {
@@ -67,7 +50,7 @@ func runCLI(t *testing.T, environ []string, args ...string) (stdout, stderr stri
 // server is `gatehouse serve` running in-process on a loopback port.
 type server struct {
 	URL  string
-	Log  *syncBuffer
+	Log  *testlog.Buffer
 	stop context.CancelFunc
 	done chan int
 }
@@ -75,7 +58,7 @@ type server struct {
 func startServer(t *testing.T, environ []string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{Log: &syncBuffer{}, stop: cancel, done: make(chan int, 1)}
+	s := &server{Log: &testlog.Buffer{}, stop: cancel, done: make(chan int, 1)}
 	ready := make(chan string, 1)
 	go func() {
 		s.done <- RunEnv(ctx, []string{"serve"}, Env{

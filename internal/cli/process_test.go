@@ -19,15 +19,16 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
+	"github.com/gatehouse-dev/gatehouse/internal/testlog"
 )
 
 // startProcess runs `gatehouse serve` as a real child process (this test
 // binary, see TestMain) and returns its base URL once it listens.
-func startProcess(t *testing.T, environ []string) (*exec.Cmd, string, *syncBuffer) {
+func startProcess(t *testing.T, environ []string) (*exec.Cmd, string, *testlog.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(append(os.Environ(), "GATEHOUSE_TEST_EXEC=1", "GATEHOUSE_LOG_FORMAT=json"), environ...)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
+	"github.com/gatehouse-dev/gatehouse/internal/testlog"
 )
 
 // TestReplicas runs three `gatehouse serve` processes on one PostgreSQL
@@ -32,7 +33,7 @@ func TestReplicas(t *testing.T) {
 	ops, opsSecret := createAPIClient(t, env, "--name", "ops", "--scopes", "gatehouse:admin")
 
 	var replicas [3]string
-	var logs [3]*syncBuffer
+	var logs [3]*testlog.Buffer
 	for i := range replicas {
 		_, replicas[i], logs[i] = startProcess(t, env)
 	}

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"html"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/internal/app"
@@ -21,27 +19,10 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/testlog"
 )
 
 const adminPassword = "bootstrap-admin-password-for-tests"
-
-// syncBuffer collects server logs, shown only when a test fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // env is a Gatehouse serving on a loopback listener whose URL is its
 // issuer — the console signs in against it over HTTP as a browser would —
@@ -53,7 +34,7 @@ type env struct {
 	issuer string
 	ids    *identity.Service
 	svc    *clients.Service
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 }
 
 func newEnv(t *testing.T, dsn string, extraEnv ...string) *env {
@@ -71,7 +52,7 @@ func newEnv(t *testing.T, dsn string, extraEnv ...string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	st, err := app.OpenStore(cfg, log)
 	if err != nil {
