@@ -102,6 +102,9 @@ func TestStatelessClientCredentialsTokens(t *testing.T) {
 				m["scope"] != "orders:read orders:write" || m["exp"] != claims["exp"] || m["iat"] != claims["iat"] {
 				t.Errorf("introspection %v does not match claims %v", m, claims)
 			}
+			if m["iss"] != e.issuer || m["token_type"] != "Bearer" {
+				t.Errorf("introspection iss %v token_type %v, want %s and Bearer (RFC 7662 §2.2)", m["iss"], m["token_type"], e.issuer)
+			}
 			if aud, _ := m["aud"].([]any); len(aud) != 1 || aud[0] != a.Client.ID {
 				t.Errorf("introspection aud %v", m["aud"])
 			}
@@ -140,7 +143,8 @@ func TestStatelessClientCredentialsTokens(t *testing.T) {
 			if n := rows(); n != 1 {
 				t.Errorf("%d access-token rows after a sign-in, want 1", n)
 			}
-			if m := introspect(userTok.AccessToken); m["active"] != true || m["sub"] != e.user.ID {
+			if m := introspect(userTok.AccessToken); m["active"] != true || m["sub"] != e.user.ID ||
+				m["iss"] != e.issuer || m["token_type"] != "Bearer" || m["username"] != testUser {
 				t.Errorf("user token: %v", m)
 			}
 			wantInactive("ID token", introspect(userTok.Extra("id_token").(string)))

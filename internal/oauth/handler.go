@@ -148,6 +148,13 @@ func (p *Provider) introspect(c *gin.Context) {
 		p.oauth2.WriteIntrospectionError(ctx, c.Writer, err)
 		return
 	}
+	// RFC 7662 §2.2 also names iss and token_type, which fosite leaves out.
+	if s, ok := ir.GetAccessRequester().GetSession().(*Session); ok {
+		s.answer = map[string]interface{}{"iss": p.issuer}
+		if ir.GetTokenUse() == fosite.AccessToken {
+			s.answer["token_type"] = "Bearer"
+		}
+	}
 	p.oauth2.WriteIntrospectionResponse(ctx, c.Writer, ir)
 }
 

@@ -14,9 +14,20 @@ type Session struct {
 	ClientID string `json:"client_id"`
 	// Grant is grantClientCredentials for a client's own, stateless token.
 	Grant string `json:"gty,omitempty"`
+
+	// answer is what an introspection answer adds to fosite's fields; set
+	// by the introspection endpoint, never stored.
+	answer map[string]interface{}
 }
 
-var _ openid.Session = (*Session)(nil)
+var (
+	_ openid.Session            = (*Session)(nil)
+	_ fosite.ExtraClaimsSession = (*Session)(nil)
+)
+
+// GetExtraClaims is what fosite's introspection writer adds to its own
+// fields (RFC 7662 §2.2).
+func (s *Session) GetExtraClaims() map[string]interface{} { return s.answer }
 
 // NewSession returns an empty session ready for fosite to fill.
 func NewSession() *Session {
