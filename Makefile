@@ -44,3 +44,4 @@ fuzz:
 	$(GO) test ./internal/clients -run '^$$' -fuzz FuzzSecretExpiry -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/admin -run '^$$' -fuzz FuzzManagementBodies -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/oauth -run '^$$' -fuzz FuzzVerifyAccessToken -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/app -run '^$$' -fuzz FuzzProtocolForms -fuzztime $(FUZZTIME)

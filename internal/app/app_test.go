@@ -27,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // buildApp builds the app on a migrated database from environment-style
 // settings (later entries win).
-func buildApp(t *testing.T, environ ...string) *App {
+func buildApp(t testing.TB, environ ...string) *App {
 	t.Helper()
 	cfg, err := config.Load(nil, append([]string{
 		"GATEHOUSE_ISSUER=https://id.example.com",
