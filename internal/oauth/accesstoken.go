@@ -49,11 +49,11 @@ func (c *accessClaims) expiresAt() time.Time { return time.Unix(c.ExpiresAt, 0).
 
 // accessTokenStrategy is fosite's core strategy with JWT access tokens
 // built and checked here; refresh tokens and codes stay fosite's opaque
-// HMAC tokens. Building a token from a struct of claims and a header
-// encoded once per key costs less than fosite's claims maps and go-jose v3
-// serialisation, which together cost more than the signature itself;
-// checking goes through the same verified-token cache as introspection of
-// stateless tokens.
+// HMAC tokens. A token is built from a struct of claims and a header
+// encoded once per key: fosite's claims maps and go-jose v3 serialisation
+// cost about half as much again as the ES256 signature itself (profile in
+// docs/benchmarks.md, 05:51 run). Checking goes through the same
+// verified-token cache as introspection of stateless tokens.
 type accessTokenStrategy struct {
 	*oauth2.HMACSHAStrategy
 	mint     *minter
@@ -83,6 +83,8 @@ func (s *accessTokenStrategy) ValidateAccessToken(ctx context.Context, _ fosite.
 	return nil
 }
 
+// GenerateAccessToken builds and signs an RFC 9068 access token; its JWS
+// signature is what a row (for users' tokens) is keyed by.
 func (s *accessTokenStrategy) GenerateAccessToken(ctx context.Context, r fosite.Requester) (string, string, error) {
 	sess, ok := r.GetSession().(*Session)
 	if !ok {
@@ -176,6 +178,7 @@ func (m *minter) sign(ctx context.Context, c *accessClaims) (string, error) {
 		return "", err
 	}
 	enc := base64.RawURLEncoding
+	// Room for the largest signature we make (RSA 4096: 512 bytes).
 	buf := make([]byte, 0, len(header)+enc.EncodedLen(len(payload))+enc.EncodedLen(512)+2)
 	buf = append(buf, header...)
 	buf = append(buf, '.')
