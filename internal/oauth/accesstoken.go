@@ -222,20 +222,23 @@ func signDigest(k *keys.Key, digest []byte) ([]byte, error) {
 // the token; expiry and revocation are checked on every use, and so is
 // that the signing key is still published.
 type verifiedTokens struct {
-	keys  *keys.Manager
-	cache *lru.Cache[string, *accessClaims]
+	keys *keys.Manager
+	// issuer is ours: a token signed by our key under another issuer (the
+	// issuer was reconfigured) is not one of ours any more.
+	issuer string
+	cache  *lru.Cache[string, *accessClaims]
 }
 
 // verifiedCacheSize bounds the memory the cache holds: a token and its
 // claims take about 1 KiB, so 8 MiB at most.
 const verifiedCacheSize = 8192
 
-func newVerifiedTokens(km *keys.Manager) *verifiedTokens {
+func newVerifiedTokens(km *keys.Manager, issuer string) *verifiedTokens {
 	cache, err := lru.New[string, *accessClaims](verifiedCacheSize)
 	if err != nil {
 		panic(err) // only for a size ≤ 0
 	}
-	return &verifiedTokens{keys: km, cache: cache}
+	return &verifiedTokens{keys: km, issuer: issuer, cache: cache}
 }
 
 var errNotAccessToken = errors.New("not an access token issued here")
@@ -270,7 +273,7 @@ func (v *verifiedTokens) verify(ctx context.Context, token string) (*accessClaim
 		return nil, errNotAccessToken
 	}
 	c := &accessClaims{}
-	if err := tok.Claims(k.Public.Key, c); err != nil {
+	if err := tok.Claims(k.Public.Key, c); err != nil || c.Issuer != v.issuer {
 		return nil, errNotAccessToken
 	}
 	c.kid = k.KID

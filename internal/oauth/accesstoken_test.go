@@ -16,6 +16,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
 )
 
+const testIssuer = "https://id.example"
+
 // newKeys is a key manager with an ES256 and an RS256 key on SQLite.
 func newKeys(t testing.TB) *keys.Manager {
 	t.Helper()
@@ -40,7 +42,7 @@ func newKeys(t testing.TB) *keys.Manager {
 
 func mint(t testing.TB, km *keys.Manager, alg string) (string, *accessClaims) {
 	t.Helper()
-	c := &accessClaims{Issuer: "https://id.example", Subject: "svc", Audience: []string{"svc"}, ClientID: "svc",
+	c := &accessClaims{Issuer: testIssuer, Subject: "svc", Audience: []string{"svc"}, ClientID: "svc",
 		Scope: "a b", IssuedAt: time.Now().Unix(), ExpiresAt: time.Now().Add(time.Hour).Unix(), JTI: newJTI(), Grant: grantClientCredentials}
 	tok, err := (&minter{keys: km, alg: alg, issuer: c.Issuer}).sign(context.Background(), c)
 	if err != nil {
@@ -55,7 +57,7 @@ func TestMintVerifyRoundTrip(t *testing.T) {
 	km := newKeys(t)
 	for _, alg := range []string{keys.ES256, keys.RS256} {
 		tok, want := mint(t, km, alg)
-		got, err := newVerifiedTokens(km).verify(context.Background(), tok)
+		got, err := newVerifiedTokens(km, testIssuer).verify(context.Background(), tok)
 		if err != nil {
 			t.Fatalf("%s: %v", alg, err)
 		}
@@ -82,7 +84,7 @@ func FuzzVerifyAccessToken(f *testing.F) {
 	f.Add(parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"gty":"client_credentials"}`)) + "." + parts[2])
 	f.Add("a.b.c")
 	f.Add("")
-	v := newVerifiedTokens(km)
+	v := newVerifiedTokens(km, testIssuer)
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := v.verify(context.Background(), s)
 		if err != nil {
@@ -103,13 +105,13 @@ func FuzzVerifyAccessToken(f *testing.F) {
 // for refuses an expired token and a bad signature, with fosite's errors.
 func TestValidateAccessToken(t *testing.T) {
 	km := newKeys(t)
-	s := &accessTokenStrategy{verified: newVerifiedTokens(km)}
+	s := &accessTokenStrategy{verified: newVerifiedTokens(km, testIssuer)}
 	ctx := context.Background()
 	good, _ := mint(t, km, keys.ES256)
 	if err := s.ValidateAccessToken(ctx, nil, good); err != nil {
 		t.Errorf("valid token: %v", err)
 	}
-	c := &accessClaims{Issuer: "https://id.example", Subject: "u", Audience: []string{}, ClientID: "web",
+	c := &accessClaims{Issuer: testIssuer, Subject: "u", Audience: []string{}, ClientID: "web",
 		IssuedAt: time.Now().Add(-2 * time.Hour).Unix(), ExpiresAt: time.Now().Add(-time.Hour).Unix(), JTI: newJTI()}
 	expired, err := (&minter{keys: km, alg: keys.ES256}).sign(ctx, c)
 	if err != nil {
@@ -123,6 +125,14 @@ func TestValidateAccessToken(t *testing.T) {
 	forged := parts[0] + "." + parts[1] + "." + strings.Split(other, ".")[2]
 	if err := s.ValidateAccessToken(ctx, nil, forged); !errors.Is(err, fosite.ErrTokenSignatureMismatch) {
 		t.Errorf("signature of another token: %v, want ErrTokenSignatureMismatch", err)
+	}
+	c.Issuer, c.ExpiresAt = "https://old-name.example", time.Now().Add(time.Hour).Unix()
+	elsewhere, err := (&minter{keys: km, alg: keys.ES256}).sign(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ValidateAccessToken(ctx, nil, elsewhere); !errors.Is(err, fosite.ErrTokenSignatureMismatch) {
+		t.Errorf("token of another issuer, signed by our key: %v, want refused", err)
 	}
 	if got := s.AccessTokenSignature(ctx, good); got != parts[2] {
 		t.Errorf("AccessTokenSignature = %q, want the JWS signature", got)

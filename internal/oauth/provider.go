@@ -100,7 +100,7 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		SendDebugMessagesToClients:     false,
 	}
 	idSigner := &signer{keys: km, alg: keys.RS256}
-	verified := newVerifiedTokens(km)
+	verified := newVerifiedTokens(km, opts.Issuer)
 	strategy := &compose.CommonStrategy{
 		CoreStrategy: &accessTokenStrategy{
 			HMACSHAStrategy: compose.NewOAuth2HMACStrategy(cfg),
