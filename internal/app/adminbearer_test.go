@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,14 +30,7 @@ func TestUserBearerScopesAreTheUsers(t *testing.T) {
 		req, _ := http.NewRequest(method, e.issuer+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
+		return doJSON(t, req)
 	}
 	const clients = "/api/v1/configuration/api-clients"
 	if status, m := call("GET", clients, ""); status != http.StatusForbidden {

@@ -49,14 +49,7 @@ func TestStatelessClientCredentialsTokens(t *testing.T) {
 				req, _ := http.NewRequest(http.MethodPost, e.issuer+path, strings.NewReader(form.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.SetBasicAuth(id, secret)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				var m map[string]any
-				_ = json.NewDecoder(resp.Body).Decode(&m)
-				return resp.StatusCode, m
+				return doJSON(t, req)
 			}
 			introspect := func(token string, extra ...string) map[string]any {
 				t.Helper()
@@ -152,6 +145,19 @@ func TestStatelessClientCredentialsTokens(t *testing.T) {
 	}
 }
 
+// doJSON sends req and decodes the answer's JSON object, if any.
+func doJSON(t testing.TB, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
 func jwtParts(t *testing.T, token string) (header, claims map[string]any) {
 	t.Helper()
 	parts := strings.Split(token, ".")
@@ -216,11 +222,9 @@ func TestAccessTokenAlgorithms(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth2/revoke", form)
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.SetBasicAuth(api.Client.ID, api.Secret)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil || resp.StatusCode != http.StatusOK {
-				t.Fatalf("revoke: %v %v", resp, err)
+			if status, m := doJSON(t, req); status != http.StatusOK {
+				t.Fatalf("revoke: %d %v", status, m)
 			}
-			resp.Body.Close()
 			if e.introspect(api.Client.ID, api.Secret, ccTok.AccessToken) {
 				t.Error("revoked token introspects active")
 			}
