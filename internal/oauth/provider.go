@@ -12,7 +12,6 @@ import (
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/storage"
-	"github.com/ory/fosite/token/jwt"
 
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
@@ -89,14 +88,12 @@ func New(st Storage, km *keys.Manager, opts Options) (*Provider, error) {
 		EnforcePKCEForPublicClients:    true,
 		EnablePKCEPlainChallengeMethod: false,
 		RefreshTokenScopes:             []string{"offline_access"},
-		AccessTokenIssuer:              opts.Issuer,
 		IDTokenIssuer:                  opts.Issuer,
 		TokenURL:                       opts.Issuer + "/oauth2/token",
 		GlobalSecret:                   opts.HMACSecret,
 		ClientSecretsHasher:            opts.SecretHasher,
 		ScopeStrategy:                  fosite.ExactScopeStrategy,
 		AudienceMatchingStrategy:       fosite.DefaultAudienceMatchingStrategy,
-		JWTScopeClaimKey:               jwt.JWTScopeFieldString,
 		SendDebugMessagesToClients:     false,
 	}
 	idSigner := &signer{keys: km, alg: keys.RS256}
