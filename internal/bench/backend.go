@@ -34,7 +34,12 @@ type BackendResult struct {
 	RowsWritten   int64 // access-token and denylist rows they added
 	// BytesPerRevocation is the storage a revoked, unexpired token holds.
 	BytesPerRevocation float64
-	Profile            string // top of the CPU profile of the token endpoint
+	// BytesPerSignIn is what one sign-in flow stores in signInTables, and
+	// AccessBytesPerSignIn the part that is the user's access-token row
+	// (PostgreSQL only: SQLite cannot tell tables apart).
+	SignIns                              int
+	BytesPerSignIn, AccessBytesPerSignIn float64
+	Profile                              string // top of the CPU profile of the token endpoint
 }
 
 const benchSecret = "bench-server-secret-0123456789abcdef-0123456789"
@@ -187,8 +192,17 @@ func runBackend(ctx context.Context, cfg Config, name, bin, dsn, dir string, out
 	// Go runtime hands memory back to the system lazily, so a scenario after
 	// it would show the flow's peak as its own.
 	fmt.Fprintf(out, "%s: authorization-code flow …\n", name)
+	flowBefore, _ := tableStorage(ctx, st, name, dsn, signInTables)
+	accessBefore, _ := tableStorage(ctx, st, name, dsn, signInTables[:1])
 	flow := run("authorization-code flow (authorize → login → consent → token), flows/s", cfg.FlowConns, cfg.Duration, flowStep(base, web.ClientID))
 	br.Results = append(br.Results, flow)
+	if n := flow.Requests - flow.Errors; n > 0 {
+		flowAfter, _ := tableStorage(ctx, st, name, dsn, signInTables)
+		accessAfter, _ := tableStorage(ctx, st, name, dsn, signInTables[:1])
+		br.SignIns = n
+		br.BytesPerSignIn = float64(flowAfter-flowBefore) / float64(n)
+		br.AccessBytesPerSignIn = float64(accessAfter-accessBefore) / float64(n)
+	}
 	fmt.Fprintf(out, "  %.1f flows/s errors %d\n", flow.PerSecond(), flow.Errors)
 	return br, nil
 }
@@ -303,16 +317,27 @@ const introspectionPool = 1000
 // tokenTables hold what issuing and revoking access tokens stores.
 var tokenTables = []string{"oauth_access_tokens", "oauth_revoked_tokens"}
 
+// signInTables hold what a sign-in stores: its tokens, code, PKCE and
+// OIDC sessions, the login session and the remembered consent.
+var signInTables = []string{"oauth_access_tokens", "oauth_refresh_tokens", "oauth_authorize_codes",
+	"oauth_pkce_requests", "oauth_oidc_sessions", "login_sessions", "consents"}
+
 // tokenStorage is the on-disk size of the token tables and their rows.
 func tokenStorage(ctx context.Context, st *sqlstore.Store, backend, dsn string) (bytes, rows int64) {
+	return tableStorage(ctx, st, backend, dsn, tokenTables)
+}
+
+// tableStorage is the on-disk size of tables and their rows. On SQLite the
+// size is the whole file's: it cannot be told apart by table.
+func tableStorage(ctx context.Context, st *sqlstore.Store, backend, dsn string, tables []string) (bytes, rows int64) {
 	db := st.DB().WithContext(ctx)
-	for _, table := range tokenTables {
+	for _, table := range tables {
 		var n int64
 		_ = db.Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error
 		rows += n
 	}
 	if backend == "postgres" {
-		for _, table := range tokenTables {
+		for _, table := range tables {
 			var n int64
 			_ = db.Raw("SELECT pg_total_relation_size(?)", table).Scan(&n).Error
 			bytes += n

@@ -69,6 +69,13 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "A revocation stores %.0f bytes until the token's expiry (%d tokens revoked; denylist growth, measured the same way).\n",
 				be.BytesPerRevocation, revocations)
 		}
+		if be.SignIns > 0 {
+			fmt.Fprintf(&b, "A sign-in stores %.0f bytes (%d sign-ins: tokens, code, PKCE and OIDC sessions, login session, consent, until cleanup)", be.BytesPerSignIn, be.SignIns)
+			if be.Name == "postgres" {
+				fmt.Fprintf(&b, ", of which the user's access-token row is %.0f", be.AccessBytesPerSignIn)
+			}
+			b.WriteString(".\n")
+		}
 		if be.Profile != "" {
 			fmt.Fprintf(&b, "\nCPU profile of the server under client-credentials load (a separate run, so profiling does not skew the figures above):\n\n```\n%s\n```\n", be.Profile)
 		}
