@@ -298,19 +298,28 @@ func (p *Pages) login(c *gin.Context) {
 	unavailable := func() {
 		p.ShowError(c, http.StatusServiceUnavailable, "Sign-in is unavailable", "Please try again in a moment.")
 	}
-	for _, th := range []struct {
-		t   *throttle
-		key string
-	}{{p.users, "u:" + username}, {p.addrs, "a:" + addr}} {
-		blocked, wait, err := th.t.blocked(ctx, th.key, now)
+	// Both counts take this attempt before the password is checked; a
+	// success gives the places back.
+	byUser, wait, err := p.users.take(ctx, "u:"+username, now)
+	if err != nil {
+		unavailable()
+		return
+	}
+	if wait > 0 {
+		p.tooMany(c, authorize, username, wait)
+		return
+	}
+	byAddr, wait, err := p.addrs.take(ctx, "a:"+addr, now)
+	if err != nil || wait > 0 {
+		if rerr := byUser.succeeded(ctx); rerr != nil { // not a guess: refused before checking
+			p.Log.ErrorContext(ctx, "give back a login attempt", "error", rerr)
+		}
 		if err != nil {
 			unavailable()
-			return
-		}
-		if blocked {
+		} else {
 			p.tooMany(c, authorize, username, wait)
-			return
 		}
+		return
 	}
 	u, err := p.Store.FindUserByUsername(ctx, username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -323,15 +332,12 @@ func (p *Pages) login(c *gin.Context) {
 	}
 	ok, _ := identity.CheckPassword(c.PostForm("password"), hash)
 	if u == nil || !ok || !u.Enabled {
-		if err := errors.Join(p.users.fail(ctx, "u:"+username, now), p.addrs.fail(ctx, "a:"+addr, now)); err != nil {
-			p.Log.ErrorContext(ctx, "login failed and could not be counted", "error", err)
-		}
-		p.Log.InfoContext(ctx, "login failed", "remote", addr)
+		p.Log.InfoContext(ctx, "login failed", "remote", addr) // both attempts stay counted
 		p.Metrics.Login("failure")
 		p.showLogin(c, http.StatusUnauthorized, authorize, username, genericLoginError)
 		return
 	}
-	if err := p.users.reset(ctx, "u:"+username); err != nil {
+	if err := errors.Join(p.users.reset(ctx, "u:"+username), byAddr.succeeded(ctx)); err != nil {
 		p.Log.ErrorContext(ctx, "clear login failures", "error", err)
 	}
 	p.Metrics.Login("success")

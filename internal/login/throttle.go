@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -11,7 +12,9 @@ import (
 
 // throttle counts failed logins per key (a username, a client address) in a
 // sliding window. The counts live in the database, so every replica sees
-// the same ones: spreading guesses over replicas gains nothing.
+// the same ones: spreading guesses over replicas gains nothing. An attempt
+// takes its place in the count before its password is checked, so guesses
+// sent all at once cannot all pass under the limit together.
 type throttle struct {
 	store  store.LoginFailures
 	max    int
@@ -28,20 +31,41 @@ func hashKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// blocked reports whether key has failed max times within the window, and
-// when the oldest of those failures leaves it.
-func (t *throttle) blocked(ctx context.Context, key string, now time.Time) (bool, time.Duration, error) {
-	recent, err := t.store.RecentLoginFailures(ctx, hashKey(key), now.Add(-t.window), t.max)
-	if err != nil || len(recent) < t.max {
-		return false, 0, err
+// attempt is one sign-in attempt's place in a throttle's count.
+type attempt struct {
+	t  *throttle
+	id int64
+}
+
+// take records an attempt of key. Past the limit it is refused — it does
+// not count then — with how long until the oldest counted failure leaves
+// the window.
+func (t *throttle) take(ctx context.Context, key string, now time.Time) (a attempt, wait time.Duration, err error) {
+	k, since := hashKey(key), now.Add(-t.window)
+	id, place, err := t.store.TakeLoginAttempt(ctx, k, now, now.Add(t.window), since)
+	if err != nil {
+		return attempt{}, 0, err
 	}
-	return true, recent[0].Add(t.window).Sub(now), nil
+	if place <= t.max {
+		return attempt{t: t, id: id}, 0, nil
+	}
+	oldest, err := t.store.OldestLoginFailure(ctx, k, since)
+	err = errors.Join(err, t.store.DeleteLoginFailure(ctx, id))
+	if oldest.IsZero() {
+		oldest = now
+	}
+	return attempt{}, max(oldest.Add(t.window).Sub(now), time.Second), err
 }
 
-func (t *throttle) fail(ctx context.Context, key string, now time.Time) error {
-	return t.store.RecordLoginFailure(ctx, hashKey(key), now, now.Add(t.window))
+// succeeded gives the attempt's place back: it was not a failure.
+func (a attempt) succeeded(ctx context.Context) error {
+	if a.t == nil {
+		return nil
+	}
+	return a.t.store.DeleteLoginFailure(ctx, a.id)
 }
 
+// reset forgets every failure of key.
 func (t *throttle) reset(ctx context.Context, key string) error {
 	return t.store.ClearLoginFailures(ctx, hashKey(key))
 }

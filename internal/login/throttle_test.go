@@ -1,6 +1,7 @@
 package login
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -33,45 +34,53 @@ func TestThrottleSlidingWindow(t *testing.T) {
 			ctx := t.Context()
 			th := newThrottle(openReplicas(t, b, 1)[0], 3, time.Minute)
 			t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-			blocked := func(key string, at time.Time) (bool, time.Duration) {
+			take := func(key string, at time.Time) (attempt, time.Duration) {
 				t.Helper()
-				b, wait, err := th.blocked(ctx, key, at)
+				a, wait, err := th.take(ctx, key, at)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return b, wait
+				return a, wait
 			}
 			for i := range 3 {
-				if b, _ := blocked("u:ada", t0.Add(time.Duration(i)*time.Second)); b {
-					t.Fatalf("blocked after %d failures", i)
-				}
-				if err := th.fail(ctx, "u:ada", t0.Add(time.Duration(i)*time.Second)); err != nil {
-					t.Fatal(err)
+				if _, wait := take("u:ada", t0.Add(time.Duration(i)*time.Second)); wait != 0 {
+					t.Fatalf("attempt %d refused", i+1)
 				}
 			}
-			b, wait := blocked("u:ada", t0.Add(10*time.Second))
-			if !b || wait != 50*time.Second {
-				t.Fatalf("after 3 failures: blocked=%v wait=%s, want true 50s", b, wait)
+			if _, wait := take("u:ada", t0.Add(10*time.Second)); wait != 50*time.Second {
+				t.Fatalf("fourth attempt: wait %s, want refused for 50s", wait)
 			}
-			if b, _ := blocked("u:grace", t0.Add(10*time.Second)); b {
-				t.Fatal("another key is blocked too")
+			if _, wait := take("u:grace", t0.Add(10*time.Second)); wait != 0 {
+				t.Fatal("another key is refused too")
 			}
-			// The oldest failure leaves the window: one attempt is allowed again.
-			if b, _ := blocked("u:ada", t0.Add(60*time.Second)); b {
-				t.Fatal("still blocked after the window slid")
+			// The oldest failure leaves the window (and the refused attempt
+			// did not count): one attempt is allowed again.
+			a, wait := take("u:ada", t0.Add(60*time.Second))
+			if wait != 0 {
+				t.Fatal("still refused after the window slid")
+			}
+			// A success gives its place back.
+			if err := a.succeeded(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, wait := take("u:ada", t0.Add(61*time.Second)); wait != 0 {
+				t.Fatal("a successful attempt kept its place")
 			}
 			if err := th.reset(ctx, "u:ada"); err != nil {
 				t.Fatal(err)
 			}
-			if b, _ := blocked("u:ada", t0.Add(11*time.Second)); b {
-				t.Fatal("reset did not clear the count")
+			for i := range 3 {
+				if _, wait := take("u:ada", t0.Add(62*time.Second)); wait != 0 {
+					t.Fatalf("after reset, attempt %d refused", i+1)
+				}
 			}
 		})
 	}
 }
 
-// TestThrottleAcrossReplicas: failures counted on one replica block the
-// others, and the stored key is not the username.
+// TestThrottleAcrossReplicas: attempts counted on one replica count on the
+// others, guesses sent all at once cannot pass the limit together, and the
+// stored key is not the username.
 func TestThrottleAcrossReplicas(t *testing.T) {
 	for _, b := range sqltest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -79,14 +88,13 @@ func TestThrottleAcrossReplicas(t *testing.T) {
 			stores := openReplicas(t, b, 3)
 			now := time.Now().UTC()
 			for i := range 3 {
-				th := newThrottle(stores[i], 3, time.Minute)
-				if err := th.fail(ctx, "u:my secret password", now); err != nil {
-					t.Fatal(err)
+				if _, wait, err := newThrottle(stores[i], 3, time.Minute).take(ctx, "u:my secret password", now); err != nil || wait != 0 {
+					t.Fatalf("replica %d: wait %s err %v", i, wait, err)
 				}
 			}
 			for i, st := range stores {
-				if blocked, _, err := newThrottle(st, 3, time.Minute).blocked(ctx, "u:my secret password", now); err != nil || !blocked {
-					t.Errorf("replica %d: blocked=%v err=%v after one failure on each of three replicas", i, blocked, err)
+				if _, wait, err := newThrottle(st, 3, time.Minute).take(ctx, "u:my secret password", now); err != nil || wait == 0 {
+					t.Errorf("replica %d: wait %s err %v after one failure on each of three replicas, want refused", i, wait, err)
 				}
 			}
 			var keys []string
@@ -97,6 +105,32 @@ func TestThrottleAcrossReplicas(t *testing.T) {
 				if k != hashKey("u:my secret password") {
 					t.Errorf("stored key %q is not the hash of the username", k)
 				}
+			}
+
+			// 30 guesses at once, spread over the replicas: exactly the limit pass.
+			const guesses, limit = 30, 5
+			var mu sync.Mutex
+			passed := 0
+			var wg sync.WaitGroup
+			for i := range guesses {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, wait, err := newThrottle(stores[i%len(stores)], limit, time.Minute).take(ctx, "u:burst", now)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if wait == 0 {
+						mu.Lock()
+						passed++
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			if passed != limit {
+				t.Errorf("%d of %d simultaneous guesses passed, want exactly %d", passed, guesses, limit)
 			}
 		})
 	}

@@ -33,13 +33,19 @@ type SignIn interface {
 	SaveConsent(ctx context.Context, c *Consent) error
 }
 
-// LoginFailures counts failed sign-ins per key across replicas.
+// LoginFailures counts failed sign-ins per key across replicas. An attempt
+// takes its place before its password is checked (and gives it back if it
+// succeeds), so concurrent guesses cannot all pass under the limit at once.
 type LoginFailures interface {
-	// RecordLoginFailure remembers one failure of key at at, until expires.
-	RecordLoginFailure(ctx context.Context, key string, at, expires time.Time) error
-	// RecentLoginFailures returns up to limit failures of key after since,
-	// oldest first.
-	RecentLoginFailures(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error)
-	// ClearLoginFailures forgets every failure of key.
+	// TakeLoginAttempt records one attempt of key at at, until expires,
+	// and returns its id and its place among the attempts of key after
+	// since (1: the first). Attempts of one key take places one at a time,
+	// on every replica.
+	TakeLoginAttempt(ctx context.Context, key string, at, expires, since time.Time) (id int64, place int, err error)
+	// OldestLoginFailure is the earliest attempt of key after since (zero: none).
+	OldestLoginFailure(ctx context.Context, key string, since time.Time) (time.Time, error)
+	// DeleteLoginFailure forgets one attempt.
+	DeleteLoginFailure(ctx context.Context, id int64) error
+	// ClearLoginFailures forgets every attempt of key.
 	ClearLoginFailures(ctx context.Context, key string) error
 }

@@ -18,24 +18,53 @@ type loginFailureRow struct {
 
 func (loginFailureRow) TableName() string { return "login_failures" }
 
-// RecordLoginFailure remembers one failed sign-in of key.
-func (s *Store) RecordLoginFailure(ctx context.Context, key string, at, expires time.Time) error {
-	return mapErr(s.conn(ctx).Create(&loginFailureRow{Key: key, FailedAt: at.UTC(), ExpiresAt: expires.UTC()}).Error)
+// TakeLoginAttempt records an attempt and counts its place, in one
+// transaction that attempts of the same key take in turn: on PostgreSQL
+// under an advisory lock on the key (the two-key form, a space apart from
+// the migration lock's), on SQLite because write transactions already
+// queue (BEGIN IMMEDIATE). Without the turn, an attempt counting while an
+// earlier one is still uncommitted would miss it, and both could pass.
+func (s *Store) TakeLoginAttempt(ctx context.Context, key string, at, expires, since time.Time) (int64, int, error) {
+	var id int64
+	var place int64
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if s.dialect == Postgres {
+			if err := s.conn(ctx).Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", loginThrottleLockClass, key).Error; err != nil {
+				return err
+			}
+		}
+		row := loginFailureRow{Key: key, FailedAt: at.UTC(), ExpiresAt: expires.UTC()}
+		if err := s.conn(ctx).Create(&row).Error; err != nil {
+			return err
+		}
+		id = row.ID
+		return s.conn(ctx).Model(&loginFailureRow{}).
+			Where("throttle_key = ? AND failed_at > ? AND id <= ?", key, since.UTC(), id).Count(&place).Error
+	})
+	if err != nil {
+		return 0, 0, mapErr(err)
+	}
+	return id, int(place), nil
 }
 
-// RecentLoginFailures returns up to limit failures of key after since, oldest first.
-func (s *Store) RecentLoginFailures(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error) {
+// loginThrottleLockClass is the first key of the advisory locks that put
+// attempts of one throttle key in turn.
+const loginThrottleLockClass = 7241002
+
+// OldestLoginFailure is the earliest attempt of key after since.
+func (s *Store) OldestLoginFailure(ctx context.Context, key string, since time.Time) (time.Time, error) {
 	var rows []loginFailureRow
 	err := s.conn(ctx).Where("throttle_key = ? AND failed_at > ?", key, since.UTC()).
-		Order("failed_at").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, mapErr(err)
+		Order("failed_at").Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return time.Time{}, mapErr(err)
 	}
-	out := make([]time.Time, len(rows))
-	for i, r := range rows {
-		out[i] = r.FailedAt.UTC()
-	}
-	return out, nil
+	return rows[0].FailedAt.UTC(), nil
+}
+
+// DeleteLoginFailure forgets one attempt (it succeeded, or was refused).
+func (s *Store) DeleteLoginFailure(ctx context.Context, id int64) error {
+	return mapErr(s.conn(ctx).Where("id = ?", id).Delete(&loginFailureRow{}).Error)
 }
 
 // ClearLoginFailures forgets the failures of key (after a successful sign-in).
