@@ -323,6 +323,7 @@ func (p *Pages) login(c *gin.Context) {
 	}
 	u, err := p.Store.FindUserByUsername(ctx, username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		_ = errors.Join(byUser.succeeded(ctx), byAddr.succeeded(ctx)) // not a guess: nothing was checked
 		unavailable()
 		return
 	}
@@ -332,7 +333,10 @@ func (p *Pages) login(c *gin.Context) {
 	}
 	ok, _ := identity.CheckPassword(c.PostForm("password"), hash)
 	if u == nil || !ok || !u.Enabled {
-		p.Log.InfoContext(ctx, "login failed", "remote", addr) // both attempts stay counted
+		if err := errors.Join(byUser.failed(ctx), byAddr.failed(ctx)); err != nil {
+			p.Log.ErrorContext(ctx, "settle a failed login attempt", "error", err)
+		}
+		p.Log.InfoContext(ctx, "login failed", "remote", addr)
 		p.Metrics.Login("failure")
 		p.showLogin(c, http.StatusUnauthorized, authorize, username, genericLoginError)
 		return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -37,24 +36,51 @@ type attempt struct {
 	id int64
 }
 
-// take records an attempt of key. Past the limit it is refused — it does
-// not count then — with how long until the oldest counted failure leaves
-// the window.
+// settleWaits are the pauses of an attempt that finds the window full only
+// because other attempts of its key are still being checked: those may
+// succeed and give their places back (one user signing in on several
+// devices at once). About 0.8 s in all, several argon2id checks.
+var settleWaits = []time.Duration{25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond,
+	200 * time.Millisecond, 400 * time.Millisecond}
+
+// take records a pending attempt of key. When settled failures already
+// fill the window it is refused at once, with how long until the oldest
+// leaves; when attempts still in flight fill it, it waits for them a
+// little and tries again. A refused attempt does not count.
 func (t *throttle) take(ctx context.Context, key string, now time.Time) (a attempt, wait time.Duration, err error) {
 	k, since := hashKey(key), now.Add(-t.window)
-	id, place, err := t.store.TakeLoginAttempt(ctx, k, now, now.Add(t.window), since)
-	if err != nil {
-		return attempt{}, 0, err
+	for i := 0; ; i++ {
+		id, place, failures, err := t.store.TakeLoginAttempt(ctx, k, now, now.Add(t.window), since)
+		if err != nil {
+			return attempt{}, 0, err
+		}
+		if place <= t.max {
+			return attempt{t: t, id: id}, 0, nil
+		}
+		if err := t.store.DeleteLoginFailure(ctx, id); err != nil {
+			return attempt{}, 0, err
+		}
+		if failures >= t.max || i == len(settleWaits) {
+			oldest, err := t.store.OldestLoginFailure(ctx, k, since)
+			if oldest.IsZero() {
+				oldest = now
+			}
+			return attempt{}, max(oldest.Add(t.window).Sub(now), time.Second), err
+		}
+		select {
+		case <-ctx.Done():
+			return attempt{}, 0, ctx.Err()
+		case <-time.After(settleWaits[i]):
+		}
 	}
-	if place <= t.max {
-		return attempt{t: t, id: id}, 0, nil
+}
+
+// failed settles the attempt as a failure: it keeps its place.
+func (a attempt) failed(ctx context.Context) error {
+	if a.t == nil {
+		return nil
 	}
-	oldest, err := t.store.OldestLoginFailure(ctx, k, since)
-	err = errors.Join(err, t.store.DeleteLoginFailure(ctx, id))
-	if oldest.IsZero() {
-		oldest = now
-	}
-	return attempt{}, max(oldest.Add(t.window).Sub(now), time.Second), err
+	return a.t.store.SettleLoginFailure(ctx, a.id)
 }
 
 // succeeded gives the attempt's place back: it was not a failure.

@@ -42,10 +42,18 @@ func TestThrottleSlidingWindow(t *testing.T) {
 				}
 				return a, wait
 			}
+			fail := func(a attempt) {
+				t.Helper()
+				if err := a.failed(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
 			for i := range 3 {
-				if _, wait := take("u:ada", t0.Add(time.Duration(i)*time.Second)); wait != 0 {
+				a, wait := take("u:ada", t0.Add(time.Duration(i)*time.Second))
+				if wait != 0 {
 					t.Fatalf("attempt %d refused", i+1)
 				}
+				fail(a)
 			}
 			if _, wait := take("u:ada", t0.Add(10*time.Second)); wait != 50*time.Second {
 				t.Fatalf("fourth attempt: wait %s, want refused for 50s", wait)
@@ -63,9 +71,11 @@ func TestThrottleSlidingWindow(t *testing.T) {
 			if err := a.succeeded(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if _, wait := take("u:ada", t0.Add(61*time.Second)); wait != 0 {
+			a, wait = take("u:ada", t0.Add(61*time.Second))
+			if wait != 0 {
 				t.Fatal("a successful attempt kept its place")
 			}
+			fail(a)
 			if err := th.reset(ctx, "u:ada"); err != nil {
 				t.Fatal(err)
 			}
@@ -88,8 +98,12 @@ func TestThrottleAcrossReplicas(t *testing.T) {
 			stores := openReplicas(t, b, 3)
 			now := time.Now().UTC()
 			for i := range 3 {
-				if _, wait, err := newThrottle(stores[i], 3, time.Minute).take(ctx, "u:my secret password", now); err != nil || wait != 0 {
+				a, wait, err := newThrottle(stores[i], 3, time.Minute).take(ctx, "u:my secret password", now)
+				if err != nil || wait != 0 {
 					t.Fatalf("replica %d: wait %s err %v", i, wait, err)
+				}
+				if err := a.failed(ctx); err != nil {
+					t.Fatal(err)
 				}
 			}
 			for i, st := range stores {
@@ -107,30 +121,51 @@ func TestThrottleAcrossReplicas(t *testing.T) {
 				}
 			}
 
-			// 30 guesses at once, spread over the replicas: exactly the limit pass.
-			const guesses, limit = 30, 5
-			var mu sync.Mutex
-			passed := 0
-			var wg sync.WaitGroup
-			for i := range guesses {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, wait, err := newThrottle(stores[i%len(stores)], limit, time.Minute).take(ctx, "u:burst", now)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if wait == 0 {
+			// burst sends n attempts of key at once, spread over the
+			// replicas; each admitted one takes a password check's time and
+			// then fails or succeeds. It returns how many were admitted.
+			const limit = 5
+			burst := func(key string, n int, succeed bool) int {
+				var mu sync.Mutex
+				admitted := 0
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						a, wait, err := newThrottle(stores[i%len(stores)], limit, time.Minute).take(ctx, key, now)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if wait != 0 {
+							return
+						}
 						mu.Lock()
-						passed++
+						admitted++
 						mu.Unlock()
-					}
-				}()
+						time.Sleep(30 * time.Millisecond) // the argon2id check
+						if succeed {
+							err = a.succeeded(ctx)
+						} else {
+							err = a.failed(ctx)
+						}
+						if err != nil {
+							t.Error(err)
+						}
+					}()
+				}
+				wg.Wait()
+				return admitted
 			}
-			wg.Wait()
-			if passed != limit {
-				t.Errorf("%d of %d simultaneous guesses passed, want exactly %d", passed, guesses, limit)
+			// 30 wrong guesses at once: exactly the limit get checked.
+			if got := burst("u:burst", 30, false); got != limit {
+				t.Errorf("%d of 30 simultaneous wrong guesses were checked, want exactly %d", got, limit)
+			}
+			// 8 right passwords at once (one user, several devices): attempts
+			// in flight make the others wait, not fail.
+			if got := burst("u:devices", 8, true); got != 8 {
+				t.Errorf("%d of 8 simultaneous sign-ins with the right password were let through, want 8", got)
 			}
 		})
 	}

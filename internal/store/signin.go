@@ -34,15 +34,21 @@ type SignIn interface {
 }
 
 // LoginFailures counts failed sign-ins per key across replicas. An attempt
-// takes its place before its password is checked (and gives it back if it
-// succeeds), so concurrent guesses cannot all pass under the limit at once.
+// takes its place, pending, before its password is checked; a failure
+// settles it and a success deletes it. So concurrent guesses cannot all
+// pass under the limit at once, and a waiting attempt can tell failures
+// from attempts still in flight.
 type LoginFailures interface {
-	// TakeLoginAttempt records one attempt of key at at, until expires,
-	// and returns its id and its place among the attempts of key after
-	// since (1: the first). Attempts of one key take places one at a time,
-	// on every replica.
-	TakeLoginAttempt(ctx context.Context, key string, at, expires, since time.Time) (id int64, place int, err error)
-	// OldestLoginFailure is the earliest attempt of key after since (zero: none).
+	// TakeLoginAttempt records a pending attempt of key at at, until
+	// expires, and returns its id, its place among the attempts of key
+	// after since (1: the first), and how many of those are settled
+	// failures. Attempts of one key take places one at a time, on every
+	// replica.
+	TakeLoginAttempt(ctx context.Context, key string, at, expires, since time.Time) (id int64, place, failures int, err error)
+	// SettleLoginFailure marks a pending attempt as failed.
+	SettleLoginFailure(ctx context.Context, id int64) error
+	// OldestLoginFailure is the earliest settled failure of key after
+	// since (zero: none).
 	OldestLoginFailure(ctx context.Context, key string, since time.Time) (time.Time, error)
 	// DeleteLoginFailure forgets one attempt.
 	DeleteLoginFailure(ctx context.Context, id int64) error

@@ -11,27 +11,34 @@ func testLoginFailures(t *testing.T, newStore NewStore) {
 		ctx := t.Context()
 		t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		before := t0.Add(-time.Second)
-		take := func(key string, at, since time.Time) (int64, int) {
+		take := func(key string, at, since time.Time) (id int64, place, failures int) {
 			t.Helper()
-			id, place, err := s.TakeLoginAttempt(ctx, key, at, at.Add(time.Hour), since)
+			id, place, failures, err := s.TakeLoginAttempt(ctx, key, at, at.Add(time.Hour), since)
 			mustDo(t, "take", err)
-			return id, place
+			return id, place, failures
 		}
 		var ids []int64
 		for i := range 3 {
-			id, place := take("a", t0.Add(time.Duration(i)*time.Second), before)
-			if place != i+1 {
-				t.Errorf("attempt %d took place %d, want %d", i, place, i+1)
+			id, place, failures := take("a", t0.Add(time.Duration(i)*time.Second), before)
+			if place != i+1 || failures != i {
+				t.Errorf("attempt %d: place %d, %d settled failures; want %d and %d", i, place, failures, i+1, i)
 			}
+			// Attempts are pending until settled: not yet failures.
+			if oldest, _ := s.OldestLoginFailure(ctx, "a", before); i == 0 && !oldest.IsZero() {
+				t.Errorf("a pending attempt reads as a failure: %v", oldest)
+			}
+			mustDo(t, "settle", s.SettleLoginFailure(ctx, id))
 			ids = append(ids, id)
 		}
-		if _, place := take("b", t0, before); place != 1 {
-			t.Errorf("another key's first attempt took place %d, want 1", place)
+		if _, place, failures := take("b", t0, before); place != 1 || failures != 0 {
+			t.Errorf("another key's first attempt: place %d, failures %d; want 1 and 0", place, failures)
 		}
 		// since is exclusive: the attempt at t0 is out of a window after t0.
-		if _, place := take("a", t0.Add(3*time.Second), t0); place != 3 {
-			t.Errorf("with the window after t0: place %d, want 3", place)
+		pending, place, failures := take("a", t0.Add(3*time.Second), t0)
+		if place != 3 || failures != 2 {
+			t.Errorf("with the window after t0: place %d, failures %d; want 3 and 2", place, failures)
 		}
+		mustDo(t, "delete", s.DeleteLoginFailure(ctx, pending))
 		oldest, err := s.OldestLoginFailure(ctx, "a", before)
 		mustDo(t, "oldest", err)
 		if !sameInstant(oldest, t0) {
@@ -45,7 +52,7 @@ func testLoginFailures(t *testing.T, newStore NewStore) {
 		if oldest, err := s.OldestLoginFailure(ctx, "a", before); err != nil || !oldest.IsZero() {
 			t.Errorf("oldest after clear: %v %v, want zero", oldest, err)
 		}
-		if _, place := take("b", t0.Add(time.Second), before); place != 2 {
+		if _, place, _ := take("b", t0.Add(time.Second), before); place != 2 {
 			t.Errorf("clearing a touched b: place %d, want 2", place)
 		}
 	})
@@ -59,7 +66,7 @@ func testLoginFailures(t *testing.T, newStore NewStore) {
 		places := make([]int, n)
 		errs := concurrently(n, func(i int) error {
 			var err error
-			_, places[i], err = s.TakeLoginAttempt(ctx, "k", now, now.Add(time.Hour), now.Add(-time.Minute))
+			_, places[i], _, err = s.TakeLoginAttempt(ctx, "k", now, now.Add(time.Hour), now.Add(-time.Minute))
 			return err
 		})
 		seen := map[int]bool{}

@@ -3,9 +3,12 @@
 -- not multiply the allowance. throttle_key is the SHA-256 of the username or
 -- address, not the text itself: people type passwords into the username
 -- field. Rows expire with the throttling window; cleanup deletes them.
+-- An attempt is recorded pending before its password is checked; a
+-- failure settles it (pending false), a success deletes it.
 CREATE TABLE login_failures (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     throttle_key TEXT NOT NULL,
+    pending    BOOLEAN NOT NULL DEFAULT 0,
     failed_at  DATETIME NOT NULL,
     expires_at DATETIME NOT NULL
 );
