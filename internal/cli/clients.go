@@ -56,22 +56,14 @@ func newCreateAPICmd(env *Env) *cobra.Command {
 		Use:   "create-api",
 		Short: "Register an API client (client credentials); prints its id and secret once",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
+		RunE: hostCommand(env, &out, func(_ *cobra.Command, h *host, _ []string) error {
 			in.Scopes = splitList(scopes)
 			created, err := h.clients.CreateAPI(h.ctx, in)
 			if err != nil {
 				return explain(err, "client", apiClientFlags, fmt.Sprintf("client_id %q", in.ID))
 			}
 			return printClient(env.Stdout, &out, admin.APIClientView(created.Client, created.Secret, h.domain, time.Now()))
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Name, "name", "", "display name (required)")
@@ -101,15 +93,7 @@ func newCreateWebCmd(env *Env) *cobra.Command {
 			"Public by default (a SPA or mobile app: no secret); --confidential makes a server-side\n" +
 			"app's client, whose secret is generated and printed once.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
+		RunE: hostCommand(env, &out, func(cmd *cobra.Command, h *host, _ []string) error {
 			f := cmd.Flags()
 			public, consent := !confidential, !noConsent
 			p := clients.Patch{
@@ -140,7 +124,7 @@ func newCreateWebCmd(env *Env) *cobra.Command {
 				return explain(err, "client", webClientFlags, fmt.Sprintf("client_id %q", clientID))
 			}
 			return printClient(env.Stdout, &out, admin.WebClientView(created.Client, created.Secret, time.Now()))
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "display name (required)")
@@ -243,9 +227,9 @@ func newRotateSecretCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// clientCommand runs a command on one existing client (its one argument):
-// it checks --output, opens the host's store and finds the client first.
-func clientCommand(env *Env, out *output, run func(h *host, c *store.Client) error) func(*cobra.Command, []string) error {
+// hostCommand is the RunE of a command that works on the host's database:
+// it checks --output, opens the store, runs, and closes the store.
+func hostCommand(env *Env, out *output, run func(cmd *cobra.Command, h *host, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := out.validate(); err != nil {
 			return err
@@ -255,12 +239,20 @@ func clientCommand(env *Env, out *output, run func(h *host, c *store.Client) err
 			return err
 		}
 		defer h.Close()
+		return run(cmd, h, args)
+	}
+}
+
+// clientCommand runs a command on one existing client (its one argument),
+// found before run is called.
+func clientCommand(env *Env, out *output, run func(h *host, c *store.Client) error) func(*cobra.Command, []string) error {
+	return hostCommand(env, out, func(_ *cobra.Command, h *host, args []string) error {
 		c, err := h.findClient(args[0])
 		if err != nil {
 			return err
 		}
 		return run(h, c)
-	}
+	})
 }
 
 // deleted is what `clients delete -o json` prints.

@@ -68,15 +68,7 @@ func newRolesCreateCmd(env *Env) *cobra.Command {
 		Use:   "create NAME",
 		Short: "Add a role",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
+		RunE: hostCommand(env, &out, func(cmd *cobra.Command, h *host, args []string) error {
 			list := splitList(scopes)
 			p := identity.RolePatch{Name: &args[0], Scopes: &list}
 			if cmd.Flags().Changed("description") {
@@ -91,7 +83,7 @@ func newRolesCreateCmd(env *Env) *cobra.Command {
 				return err
 			}
 			return printRole(env.Stdout, &out, v)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&scopes, "scopes", "", "comma- or space-separated scopes the role grants")
 	cmd.Flags().StringVar(&description, "description", "", "description")
@@ -112,25 +104,17 @@ func newRoleMemberCmd(env *Env, add bool) *cobra.Command {
 		Use:   use + " ROLE USERNAME",
 		Short: short,
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
+		RunE: hostCommand(env, &out, func(_ *cobra.Command, h *host, args []string) error {
 			role, username := args[0], args[1]
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
 			// Name the missing role before the service's generic not-found.
 			if _, err := h.findRole(role); err != nil {
 				return err
 			}
+			change := h.identity.RemoveMember
 			if add {
-				err = h.identity.AddMember(h.ctx, role, username)
-			} else {
-				err = h.identity.RemoveMember(h.ctx, role, username)
+				change = h.identity.AddMember
 			}
+			err := change(h.ctx, role, username)
 			switch {
 			case errors.Is(err, identity.ErrUnknownMember):
 				return &message{text: fmt.Sprintf("no user or API client has the username %q (an API client's is <client_id>@%s)", username, h.domain), err: err}
@@ -150,7 +134,7 @@ func newRoleMemberCmd(env *Env, add bool) *cobra.Command {
 				return err
 			}
 			return printRole(env.Stdout, &out, v)
-		},
+		}),
 	}
 	out.register(cmd)
 	return cmd

@@ -336,23 +336,7 @@ func (l listing[T, V]) command(env *Env) *cobra.Command {
 		Use:   "list",
 		Short: l.short,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			if l.check != nil {
-				if err := l.check(); err != nil {
-					return err
-				}
-			}
-			if err := page.validate(); err != nil {
-				return err
-			}
-			h, err := openHost(cmd, env)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
+		RunE: hostCommand(env, &out, func(_ *cobra.Command, h *host, _ []string) error {
 			records, total, err := l.load(h, page.page())
 			if err != nil {
 				return err
@@ -378,6 +362,15 @@ func (l listing[T, V]) command(env *Env) *cobra.Command {
 			}
 			pageFooter(env.Stdout, len(views), page.n, total, l.noun)
 			return nil
+		}),
+		// Flags are checked before the database is opened.
+		PreRunE: func(*cobra.Command, []string) error {
+			if l.check != nil {
+				if err := l.check(); err != nil {
+					return err
+				}
+			}
+			return page.validate()
 		},
 	}
 	if l.flags != nil {
