@@ -30,21 +30,7 @@ const (
 
 func newStore(t *testing.T) *sqlstore.Store {
 	t.Helper()
-	return openStore(t, sqltest.SQLiteDSN(t))
-}
-
-// openStore opens and migrates the database at dsn; it is closed after t.
-func openStore(t *testing.T, dsn string) *sqlstore.Store {
-	t.Helper()
-	st, err := sqlstore.Open(dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.MigrateUp(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return st
+	return sqltest.Open(t, sqltest.SQLiteDSN(t))
 }
 
 func newService(t *testing.T) (*clients.Service, *sqlstore.Store) {
@@ -67,7 +53,7 @@ func validInput() clients.NewAPIClient {
 
 func TestCreateAPIGenerated(t *testing.T) {
 	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { testCreateAPIGenerated(t, openStore(t, b.NewDSN(t))) })
+		t.Run(b.Name, func(t *testing.T) { testCreateAPIGenerated(t, sqltest.Open(t, b.NewDSN(t))) })
 	}
 }
 
@@ -188,7 +174,7 @@ func TestCreateAPISuppliedSecret(t *testing.T) {
 
 func TestCreateAPIDuplicateID(t *testing.T) {
 	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { testCreateAPIDuplicateID(t, openStore(t, b.NewDSN(t))) })
+		t.Run(b.Name, func(t *testing.T) { testCreateAPIDuplicateID(t, sqltest.Open(t, b.NewDSN(t))) })
 	}
 }
 

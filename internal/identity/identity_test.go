@@ -15,21 +15,7 @@ import (
 
 func newStore(t *testing.T) *sqlstore.Store {
 	t.Helper()
-	return openStore(t, sqltest.SQLiteDSN(t))
-}
-
-// openStore opens and migrates the database at dsn; it is closed after t.
-func openStore(t *testing.T, dsn string) *sqlstore.Store {
-	t.Helper()
-	st, err := sqlstore.Open(dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.MigrateUp(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return st
+	return sqltest.Open(t, sqltest.SQLiteDSN(t))
 }
 
 func TestHashPassword(t *testing.T) {
@@ -82,7 +68,7 @@ func TestHashPassword(t *testing.T) {
 
 func TestBootstrap(t *testing.T) {
 	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { testBootstrap(t, openStore(t, b.NewDSN(t))) })
+		t.Run(b.Name, func(t *testing.T) { testBootstrap(t, sqltest.Open(t, b.NewDSN(t))) })
 	}
 }
 
@@ -159,7 +145,7 @@ func TestBootstrapSkipsWhenAnyUserExists(t *testing.T) {
 // Replicas starting together: exactly one bootstrap wins.
 func TestBootstrapConcurrent(t *testing.T) {
 	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { testBootstrapConcurrent(t, openStore(t, b.NewDSN(t))) })
+		t.Run(b.Name, func(t *testing.T) { testBootstrapConcurrent(t, sqltest.Open(t, b.NewDSN(t))) })
 	}
 }
 

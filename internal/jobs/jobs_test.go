@@ -51,14 +51,7 @@ func TestOneRunPerPeriodAcrossReplicas(t *testing.T) {
 // TestLeaseExpires: once the period's lease ends, the next run happens,
 // and a failing job is reported without panicking the runner.
 func TestLeaseExpires(t *testing.T) {
-	st, err := sqlstore.Open(sqltest.SQLiteDSN(t), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := sqltest.Open(t, sqltest.SQLiteDSN(t))
 	clock := time.Now()
 	st.Now = func() time.Time { return clock }
 	r := &jobs.Runner{Leases: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Holder: "a"}

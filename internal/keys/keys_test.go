@@ -48,21 +48,7 @@ const (
 
 func newStore(t *testing.T) *sqlstore.Store {
 	t.Helper()
-	return openStore(t, sqltest.SQLiteDSN(t))
-}
-
-// openStore opens and migrates the database at dsn; it is closed after t.
-func openStore(t *testing.T, dsn string) *sqlstore.Store {
-	t.Helper()
-	st, err := sqlstore.Open(dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.MigrateUp(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return st
+	return sqltest.Open(t, sqltest.SQLiteDSN(t))
 }
 
 func newManager(t *testing.T, st *sqlstore.Store, clk *clock, secret []byte) *keys.Manager {
@@ -228,7 +214,7 @@ func TestEnsureWithWrongSecret(t *testing.T) {
 
 func TestRotate(t *testing.T) {
 	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { testRotate(t, openStore(t, b.NewDSN(t))) })
+		t.Run(b.Name, func(t *testing.T) { testRotate(t, sqltest.Open(t, b.NewDSN(t))) })
 	}
 }
 
@@ -408,7 +394,7 @@ func TestJWKSHasNoPrivateMaterial(t *testing.T) {
 
 func TestSecondManagerSeesRotationAfterRefresh(t *testing.T) {
 	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { testSecondManager(t, openStore(t, b.NewDSN(t))) })
+		t.Run(b.Name, func(t *testing.T) { testSecondManager(t, sqltest.Open(t, b.NewDSN(t))) })
 	}
 }
 

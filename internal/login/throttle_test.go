@@ -15,15 +15,7 @@ func openReplicas(t *testing.T, b sqltest.Backend, n int) []*sqlstore.Store {
 	dsn := b.NewDSN(t)
 	var out []*sqlstore.Store
 	for range n {
-		st, err := sqlstore.Open(dsn, sqlstore.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		if _, err := st.MigrateUp(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, st)
+		out = append(out, sqltest.Open(t, dsn))
 	}
 	return out
 }

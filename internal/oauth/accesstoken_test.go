@@ -12,7 +12,6 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
-	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore/sqltest"
 )
 
@@ -21,14 +20,7 @@ const testIssuer = "https://id.example"
 // newKeys is a key manager with an ES256 and an RS256 key on SQLite.
 func newKeys(t testing.TB) *keys.Manager {
 	t.Helper()
-	st, err := sqlstore.Open(sqltest.SQLiteDSN(t), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := sqltest.Open(t, sqltest.SQLiteDSN(t))
 	sealer, err := keys.NewSealer([]byte("access-token-test-secret-0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
