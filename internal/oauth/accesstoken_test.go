@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/ory/fosite"
 
 	"github.com/gatehouse-dev/gatehouse/internal/keys"
@@ -125,6 +127,25 @@ func TestValidateAccessToken(t *testing.T) {
 	}
 	if err := s.ValidateAccessToken(ctx, nil, elsewhere); !errors.Is(err, fosite.ErrTokenSignatureMismatch) {
 		t.Errorf("token of another issuer, signed by our key: %v, want refused", err)
+	}
+	// Signed by our access-token key with our issuer, but not typed as an
+	// access token (RFC 9068 §4: an ID token or any other JWT must not pass).
+	k, err := km.Signing(ctx, keys.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k.Private},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", k.KID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Issuer = testIssuer
+	untyped, err := josejwt.Signed(plain).Claims(c).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ValidateAccessToken(ctx, nil, untyped); !errors.Is(err, fosite.ErrTokenSignatureMismatch) {
+		t.Errorf("a JWT of typ JWT signed by our key: %v, want refused", err)
 	}
 	if got := s.AccessTokenSignature(ctx, good); got != parts[2] {
 		t.Errorf("AccessTokenSignature = %q, want the JWS signature", got)
