@@ -323,7 +323,10 @@ func (p *Pages) login(c *gin.Context) {
 	}
 	u, err := p.Store.FindUserByUsername(ctx, username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		_ = errors.Join(byUser.succeeded(ctx), byAddr.succeeded(ctx)) // not a guess: nothing was checked
+		// Not a guess — nothing was checked — so the places go back.
+		if err := errors.Join(byUser.succeeded(ctx), byAddr.succeeded(ctx)); err != nil {
+			p.Log.ErrorContext(ctx, "give back login attempts", "error", err)
+		}
 		unavailable()
 		return
 	}
